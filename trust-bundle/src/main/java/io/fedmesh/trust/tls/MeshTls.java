@@ -10,10 +10,15 @@ import io.fedmesh.trust.svid.VerifiedSvid;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.ClientOptionsBase;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.TCPSSLOptions;
 import io.vertx.core.net.TrustOptions;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -43,10 +48,9 @@ import javax.net.ssl.SSLSession;
  *
  * <pre>{@code
  * MeshTls tls = MeshTls.builder(svid, bundleSet::get).meterRegistry(registry).build();
- * NetServer server = vertx.createNetServer(new NetServerOptions()
- *     .setSsl(true).setSslEngineOptions(tls.engineOptions()));
+ * NetServer server = vertx.createNetServer(tls.configureServer(new NetServerOptions()));
  * server.exceptionHandler(tls.handshakeFailureHandler("inbound"));
- * server.listen(new SocketAddress...); // with tls.serverOptions(List.of("h2", "http/1.1"))
+ * NetClient client = vertx.createNetClient(tls.configureClient(new NetClientOptions(), expected::equals));
  * }</pre>
  */
 public final class MeshTls {
@@ -136,6 +140,50 @@ public final class MeshTls {
                 TrustOptions.wrap(
                     new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
     return o;
+  }
+
+  /**
+   * Turns {@code options} (a {@code NetServerOptions} or {@code HttpServerOptions}) into an mTLS
+   * server: engine, key material, SPIFFE trust, client auth REQUIRED, protocols and suites.
+   */
+  public <T extends NetServerOptions> T configureServer(T options) {
+    options.setSsl(true);
+    options.setSslEngineOptions(engineOptions());
+    options.setClientAuth(ClientAuth.REQUIRED);
+    applyTcp(options, serverTemplate.getTrustOptions());
+    return options;
+  }
+
+  /**
+   * Turns {@code options} (a {@code NetClientOptions} or {@code HttpClientOptions}) into an mTLS
+   * client that accepts servers whose verified ID passes {@code serverAuthorizer}.
+   */
+  public <T extends ClientOptionsBase> T configureClient(
+      T options, Predicate<SpiffeId> serverAuthorizer) {
+    options.setSsl(true);
+    options.setSslEngineOptions(engineOptions());
+    // The SPIFFE ID is the identity: no DNS hostname check.
+    if (options instanceof NetClientOptions) {
+      ((NetClientOptions) options).setHostnameVerificationAlgorithm("");
+    } else if (options instanceof HttpClientOptions) {
+      ((HttpClientOptions) options).setVerifyHost(false);
+    }
+    options.setTrustAll(false);
+    applyTcp(
+        options,
+        TrustOptions.wrap(new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
+    return options;
+  }
+
+  private void applyTcp(TCPSSLOptions o, TrustOptions trust) {
+    o.setKeyCertOptions(keyCertOptions);
+    o.setTrustOptions(trust);
+    o.setEnabledSecureTransportProtocols(PROTOCOLS);
+    for (String suite : CIPHER_SUITES) {
+      o.addEnabledCipherSuite(suite);
+    }
+    o.setSslHandshakeTimeout(handshakeTimeout.toMillis());
+    o.setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   private <T extends io.vertx.core.net.SSLOptions> T applyCommon(T o, List<String> alpn) {
