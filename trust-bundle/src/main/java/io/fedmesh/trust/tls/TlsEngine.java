@@ -2,8 +2,6 @@ package io.fedmesh.trust.tls;
 
 import io.fedmesh.trust.TrustException;
 import io.netty.handler.ssl.OpenSsl;
-import io.vertx.core.net.JdkSSLEngineOptions;
-import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import java.util.Locale;
 
@@ -52,9 +50,7 @@ public enum TlsEngine {
 
   /** Vert.x engine options; session caches off so every handshake re-validates the peer. */
   SSLEngineOptions vertxOptions() {
-    return resolve() == OPENSSL
-        ? new OpenSSLEngineOptions().setSessionCacheEnabled(false)
-        : new JdkSSLEngineOptions();
+    return AlertingSslContext.engineOptions(resolve() == OPENSSL);
   }
 
   @Override

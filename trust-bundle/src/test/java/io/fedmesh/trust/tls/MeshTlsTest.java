@@ -93,6 +93,8 @@ class MeshTlsTest {
   private String roundTrip(NetSocket so, String msg) throws Exception {
     java.util.concurrent.CompletableFuture<String> reply = new java.util.concurrent.CompletableFuture<>();
     so.handler(b -> reply.complete(b.toString(StandardCharsets.UTF_8)));
+    so.closeHandler(v -> reply.completeExceptionally(new java.io.IOException("closed by peer")));
+    so.exceptionHandler(reply::completeExceptionally);
     so.write(msg);
     return reply.get(10, TimeUnit.SECONDS);
   }

@@ -1,0 +1,216 @@
+package io.fedmesh.trust.tls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.ApplicationProtocolNegotiator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.SSLEngineOptions;
+import io.vertx.core.spi.tls.SslContextFactory;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * An {@link SslContext} whose handlers answer a first record that is not TLS (plaintext HTTP, a
+ * port scanner) with a fatal {@code unexpected_message} alert before closing, where Netty alone
+ * would close silently. The client learns it spoke the wrong protocol; the listener is unaffected.
+ */
+final class AlertingSslContext extends SslContext {
+  /** TLS record: alert(21), version 3.3, length 2, fatal(2), unexpected_message(10). */
+  private static final byte[] UNEXPECTED_MESSAGE_ALERT = {21, 3, 3, 0, 2, 2, 10};
+
+  private final SslContext delegate;
+
+  AlertingSslContext(SslContext delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public boolean isClient() {
+    return delegate.isClient();
+  }
+
+  @Override
+  public List<String> cipherSuites() {
+    return delegate.cipherSuites();
+  }
+
+  @Override
+  public ApplicationProtocolNegotiator applicationProtocolNegotiator() {
+    return delegate.applicationProtocolNegotiator();
+  }
+
+  @Override
+  public SSLEngine newEngine(ByteBufAllocator alloc) {
+    return delegate.newEngine(alloc);
+  }
+
+  @Override
+  public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
+    return delegate.newEngine(alloc, peerHost, peerPort);
+  }
+
+  @Override
+  public SSLSessionContext sessionContext() {
+    return delegate.sessionContext();
+  }
+
+  @Override
+  protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
+    return new AlertingSslHandler(newEngine(alloc), startTls, null);
+  }
+
+  @Override
+  protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, Executor executor) {
+    return new AlertingSslHandler(newEngine(alloc), startTls, executor);
+  }
+
+  @Override
+  protected SslHandler newHandler(
+      ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls) {
+    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, null);
+  }
+
+  @Override
+  protected SslHandler newHandler(
+      ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls, Executor executor) {
+    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, executor);
+  }
+
+  /** Checks the first record once; after that it is a plain {@link SslHandler}. */
+  static final class AlertingSslHandler extends SslHandler {
+    private boolean firstRecordChecked;
+
+    AlertingSslHandler(SSLEngine engine, boolean startTls, Executor executor) {
+      super(engine, startTls, executor == null ? Runnable::run : executor);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out)
+        throws SSLException {
+      if (!firstRecordChecked && in.readableBytes() >= 5) {
+        firstRecordChecked = true;
+        if (!engine().getUseClientMode() && !isEncrypted(in, false)) {
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(UNEXPECTED_MESSAGE_ALERT));
+        }
+      }
+      super.decode(ctx, in, out); // throws NotSslRecordException for the non-TLS case
+    }
+  }
+
+  /** Wraps a Vert.x context factory so that every context it makes alerts on non-TLS input. */
+  static final class Factory implements SslContextFactory {
+    private final SslContextFactory delegate;
+
+    Factory(SslContextFactory delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public SslContextFactory useAlpn(boolean useAlpn) {
+      delegate.useAlpn(useAlpn);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory clientAuth(io.netty.handler.ssl.ClientAuth clientAuth) {
+      delegate.clientAuth(clientAuth);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory forClient(boolean forClient) {
+      delegate.forClient(forClient);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
+      delegate.keyMananagerFactory(kmf);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory trustManagerFactory(TrustManagerFactory tmf) {
+      delegate.trustManagerFactory(tmf);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory enabledCipherSuites(Set<String> suites) {
+      delegate.enabledCipherSuites(suites);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory applicationProtocols(List<String> protocols) {
+      delegate.applicationProtocols(protocols);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory serverName(String serverName) {
+      delegate.serverName(serverName);
+      return this;
+    }
+
+    @Override
+    public SslContext create() throws SSLException {
+      return new AlertingSslContext(delegate.create());
+    }
+  }
+
+  /** BoringSSL engine options with alerting contexts and no session cache. */
+  static final class OpenSsl extends OpenSSLEngineOptions {
+    OpenSsl() {
+      setSessionCacheEnabled(false);
+    }
+
+    OpenSsl(OpenSsl other) {
+      super(other);
+    }
+
+    @Override
+    public SslContextFactory sslContextFactory() {
+      return new Factory(super.sslContextFactory());
+    }
+
+    @Override
+    public OpenSsl copy() {
+      return new OpenSsl(this);
+    }
+  }
+
+  /** JDK engine options with alerting contexts. */
+  static final class Jdk extends JdkSSLEngineOptions {
+    Jdk() {}
+
+    Jdk(Jdk other) {
+      super(other);
+    }
+
+    @Override
+    public SslContextFactory sslContextFactory() {
+      return new Factory(super.sslContextFactory());
+    }
+
+    @Override
+    public Jdk copy() {
+      return new Jdk(this);
+    }
+  }
+
+  static SSLEngineOptions engineOptions(boolean openSsl) {
+    return openSsl ? new OpenSsl() : new Jdk();
+  }
+}
