@@ -266,8 +266,10 @@ public final class CertificateAuthority {
       throw new CaException(
           "CA for '" + trustDomain + "' expired at " + caEnd + " (rotate to a new CA)");
     }
-    // Backdate a little so that a peer whose clock lags a few seconds accepts the new SVID.
-    Instant notBefore = max(now.minusSeconds(30), certificate().getNotBefore().toInstant());
+    // Backdate a little (a tenth of the TTL, at most 30 s) so that a peer whose clock lags
+    // accepts the new SVID at once; proportional so that half-life renewal stays near ttl/2.
+    Duration backdate = min(ttl.dividedBy(10), Duration.ofSeconds(30));
+    Instant notBefore = max(now.minus(backdate), certificate().getNotBefore().toInstant());
     Instant notAfter = min(now.plus(ttl), caEnd);
     X500Name empty = new X500Name(new RDN[0]);
     try {
@@ -337,6 +339,10 @@ public final class CertificateAuthority {
 
   private static Instant min(Instant a, Instant b) {
     return a.isBefore(b) ? a : b;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
   }
 
   private static Instant max(Instant a, Instant b) {

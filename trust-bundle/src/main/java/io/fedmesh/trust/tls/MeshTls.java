@@ -75,6 +75,7 @@ public final class MeshTls {
 
   private final SvidKeyManager keyManager;
   private final SvidVerifier verifier;
+  private final Function<TrustDomain, Optional<TrustBundle>> bundles;
   private final TlsEngine engine;
   private final TlsMetrics metrics;
   private final Predicate<SpiffeId> inboundAuthorizer;
@@ -86,6 +87,7 @@ public final class MeshTls {
     this.keyManager = new SvidKeyManager(b.svid);
     this.verifier =
         SvidVerifier.builder(b.bundles).clock(b.clock).clockSkew(b.clockSkew).build();
+    this.bundles = b.bundles;
     this.engine = b.engine.resolve();
     this.metrics = new TlsMetrics(b.meterRegistry);
     this.inboundAuthorizer = b.inboundAuthorizer;
@@ -96,7 +98,7 @@ public final class MeshTls {
             .setClientAuth(ClientAuth.REQUIRED)
             .setTrustOptions(
                 TrustOptions.wrap(
-                    new SpiffeTrustManager(verifier, inboundAuthorizer, metrics, "server")));
+                    new SpiffeTrustManager(verifier, bundles, inboundAuthorizer, metrics, "server")));
   }
 
   /**
@@ -138,7 +140,7 @@ public final class MeshTls {
             .setTrustAll(false)
             .setTrustOptions(
                 TrustOptions.wrap(
-                    new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
+                    new SpiffeTrustManager(verifier, bundles, serverAuthorizer, metrics, "client")));
     return o;
   }
 
@@ -171,7 +173,7 @@ public final class MeshTls {
     options.setTrustAll(false);
     applyTcp(
         options,
-        TrustOptions.wrap(new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
+        TrustOptions.wrap(new SpiffeTrustManager(verifier, bundles, serverAuthorizer, metrics, "client")));
     return options;
   }
 

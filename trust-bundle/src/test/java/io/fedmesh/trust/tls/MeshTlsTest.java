@@ -22,6 +22,7 @@ import io.vertx.core.net.SocketAddress;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -211,5 +212,59 @@ class MeshTlsTest {
     MeshTls good = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
     NetSocket ok = connect(good, server.actualPort(), good.clientOptions(id -> true, List.of()));
     assertThat(roundTrip(ok, "after")).endsWith("|after");
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  void removingADomainsBundleRefusesItsNextHandshakeEvenAfterAnEarlierSession(TlsEngine engine)
+      throws Exception {
+    MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
+    MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
+    NetServer server = server(serverTls);
+    ClientSSLOptions opts = clientTls.clientOptions(id -> true, List.of());
+    NetClient client =
+        vertx.createNetClient(new NetClientOptions().setSslEngineOptions(clientTls.engineOptions()));
+    ConnectOptions co =
+        new ConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setSsl(true).setSslOptions(opts);
+    NetSocket first = await(client.connect(co));
+    assertThat(roundTrip(first, "1")).endsWith("|1");
+    await(first.close());
+
+    mesh.bundles.remove(east.trustDomain());
+
+    // Same client, same options: a resumed session would skip verification (CVE-2022-21654).
+    try {
+      NetSocket second = await(client.connect(co));
+      roundTrip(second, "2");
+      throw new AssertionError("client of a removed trust domain got an answer");
+    } catch (Exception expected) {
+      // refused
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> rejected("unknown_trust_domain") >= 1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  void renewedSvidIsPresentedByTheNextHandshakeWhileLiveConnectionsKeepWorking(TlsEngine engine)
+      throws Exception {
+    Svid first = Mesh.svid(west, "/ns/default/sa/reviews");
+    MeshTls serverTls = tls(first, engine);
+    MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
+    NetServer server = server(serverTls);
+    java.util.List<String> serials = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ClientSSLOptions opts = clientTls.clientOptions(id -> true, List.of());
+    NetSocket live = connect(clientTls, server.actualPort(), opts);
+    serials.add(((X509Certificate) live.sslSession().getPeerCertificates()[0]).getSerialNumber().toString(16));
+
+    Svid renewed = Mesh.svid(west, "/ns/default/sa/reviews");
+    serverTls.updateSvid(renewed);
+
+    NetSocket fresh = connect(clientTls, server.actualPort(), opts);
+    serials.add(((X509Certificate) fresh.sslSession().getPeerCertificates()[0]).getSerialNumber().toString(16));
+    assertThat(serials).containsExactly(first.serialHex(), renewed.serialHex());
+    assertThat(roundTrip(live, "old")).endsWith("|old");
+    assertThat(roundTrip(fresh, "new")).endsWith("|new");
   }
 }
