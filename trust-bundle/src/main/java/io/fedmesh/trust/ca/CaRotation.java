@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * </ol>
  *
  * <p>Each change to the bundle bumps its sequence number and is told to the listeners. Pass {@link
- * #issuanceListener()} to the {@link SvidIssuer} that signs with {@link #current()} so that expiries
- * are tracked. Thread-safe.
+ * #issuanceListener()} to the {@link SvidIssuer} that signs with {@link #current()} so that
+ * expiries are tracked. Thread-safe.
  */
 public final class CaRotation {
   /** Where the rotation stands. */
@@ -137,7 +137,8 @@ public final class CaRotation {
     TrustBundle published;
     synchronized (this) {
       if (next == null) {
-        throw new CaException("no rotation of '" + trustDomain + "' is prepared; call prepare first");
+        throw new CaException(
+            "no rotation of '" + trustDomain + "' is prepared; call prepare first");
       }
       draining.add(current);
       current = next;

@@ -1,5 +1,6 @@
 package io.fedmesh.trust.tls;
 
+import io.fedmesh.trust.svid.SvidVerificationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -11,15 +12,16 @@ import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.spi.tls.SslContextFactory;
-import io.fedmesh.trust.svid.SvidVerificationException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
@@ -62,9 +64,37 @@ final class AlertingSslContext extends SslContext {
     return delegate.newEngine(alloc);
   }
 
+  /**
+   * A client engine never resumes: it is made without a peer host and port, the key of both
+   * engines' client session caches, and gets its SNI set explicitly. Every connection then presents
+   * and checks the current SVIDs; a mesh pools its connections, so full handshakes are rare.
+   */
   @Override
   public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
-    return delegate.newEngine(alloc, peerHost, peerPort);
+    if (!delegate.isClient()) {
+      return delegate.newEngine(alloc, peerHost, peerPort);
+    }
+    SSLEngine engine = delegate.newEngine(alloc);
+    if (peerHost != null && isDnsName(peerHost)) {
+      SSLParameters params = engine.getSSLParameters();
+      params.setServerNames(List.of(new SNIHostName(peerHost)));
+      engine.setSSLParameters(params);
+    }
+    return engine;
+  }
+
+  /** SNI carries DNS names only, never IP literals (RFC 6066 section 3). */
+  static boolean isDnsName(String host) {
+    if (host.isEmpty() || host.indexOf(':') >= 0 || host.endsWith(".")) {
+      return false;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -85,13 +115,15 @@ final class AlertingSslContext extends SslContext {
   @Override
   protected SslHandler newHandler(
       ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls) {
-    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, null, trustManager);
+    return new AlertingSslHandler(
+        newEngine(alloc, peerHost, peerPort), startTls, null, trustManager);
   }
 
   @Override
   protected SslHandler newHandler(
       ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls, Executor executor) {
-    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, executor, trustManager);
+    return new AlertingSslHandler(
+        newEngine(alloc, peerHost, peerPort), startTls, executor, trustManager);
   }
 
   /**
@@ -258,6 +290,7 @@ final class AlertingSslContext extends SslContext {
     }
   }
 
+  /** Engine options whose contexts alert on non-TLS input and whose clients never resume. */
   static SSLEngineOptions engineOptions(boolean openSsl) {
     return openSsl ? new OpenSsl() : new Jdk();
   }
