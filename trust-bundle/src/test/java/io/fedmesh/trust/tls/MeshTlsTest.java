@@ -309,4 +309,59 @@ class MeshTlsTest {
     assertThat(roundTrip(live, "old")).endsWith("|old");
     assertThat(roundTrip(fresh, "new")).endsWith("|new");
   }
+
+  /**
+   * A TLS 1.0 ClientHello offering one CBC suite and no extensions: a client too old to talk to.
+   */
+  private static byte[] tls10ClientHello() {
+    byte[] body = new byte[2 + 32 + 1 + 2 + 2 + 1 + 1];
+    int i = 0;
+    body[i++] = 3;
+    body[i++] = 1; // client_version TLS 1.0
+    i += 32; // random (zeros)
+    body[i++] = 0; // session id length
+    body[i++] = 0;
+    body[i++] = 2; // cipher suites length
+    body[i++] = 0;
+    body[i++] = 0x2f; // TLS_RSA_WITH_AES_128_CBC_SHA
+    body[i++] = 1; // compression methods length
+    body[i] = 0; // null
+    byte[] hs = new byte[4 + body.length];
+    hs[0] = 1; // client_hello
+    hs[3] = (byte) body.length;
+    System.arraycopy(body, 0, hs, 4, body.length);
+    byte[] rec = new byte[5 + hs.length];
+    rec[0] = 22;
+    rec[1] = 3;
+    rec[2] = 1;
+    rec[4] = (byte) hs.length;
+    System.arraycopy(hs, 0, rec, 5, hs.length);
+    return rec;
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
+  void tls10ClientGetsAProtocolAlertAndIsCounted(TlsEngine engine) throws Exception {
+    MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
+    NetServer server = server(serverTls);
+    byte[] reply;
+    try (Socket s = new Socket("127.0.0.1", server.actualPort())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(tls10ClientHello());
+      s.getOutputStream().flush();
+      reply = s.getInputStream().readAllBytes();
+    }
+    assertThat(reply).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(reply[0]).as("alert record").isEqualTo((byte) 21);
+    assertThat(reply[5]).as("fatal").isEqualTo((byte) 2);
+    assertThat(reply[6]).as("protocol_version or handshake_failure").isIn((byte) 70, (byte) 40);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> failures("protocol") >= 1);
+    MeshTls good = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
+    NetSocket ok = connect(good, server.actualPort(), good.clientOptions(id -> true, List.of()));
+    assertThat(roundTrip(ok, "after")).endsWith("|after");
+  }
 }
