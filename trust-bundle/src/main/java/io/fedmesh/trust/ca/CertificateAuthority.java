@@ -142,8 +142,9 @@ public final class CertificateAuthority {
   }
 
   /**
-   * Checks a CA chain: each certificate a CA with keyCertSign, within its validity at {@code now},
-   * signed by the next, the last self-signed, and {@code key} the first one's private key.
+   * Checks a CA chain: each certificate a CA with keyCertSign whose path length constraint allows
+   * the CAs below it, within its validity at {@code now}, signed by the next, the last self-signed,
+   * and {@code key} the first one's private key.
    */
   static void checkCaChain(
       List<X509Certificate> chain, PrivateKey key, String source, Instant now) {
@@ -162,6 +163,19 @@ public final class CertificateAuthority {
       boolean[] ku = c.getKeyUsage();
       if (ku == null || !ku[5]) {
         throw new CaException(what + " lacks the keyCertSign key usage (expected: keyCertSign)");
+      }
+      // Certificate i has i CAs below it (this chain's first i); SVIDs add no CA.
+      if (c.getBasicConstraints() < i) {
+        throw new CaException(
+            what
+                + " has pathLenConstraint "
+                + c.getBasicConstraints()
+                + " but "
+                + i
+                + " CA certificates below it in the chain; SVIDs of this CA would fail"
+                + " verification (expected: pathLenConstraint >= "
+                + i
+                + " or none)");
       }
       if (now.isAfter(c.getNotAfter().toInstant())) {
         throw new CaException(
@@ -412,12 +426,25 @@ public final class CertificateAuthority {
         throw new CaException(source + ": no root certificate");
       }
       checkCaChain(chain, key, source, clock.instant());
-      int pathLen = chain.get(0).getBasicConstraints();
-      if (pathLen == 0) {
-        throw new CaException(
-            source
-                + ": root certificate has pathLenConstraint 0, so it cannot sign an intermediate"
-                + " (expected: pathLenConstraint >= 1 or none)");
+      // The new CA goes below chain.get(0), so each parent certificate gets one more
+      // intermediate under it than it has now: chain.get(i) must allow i + 1.
+      for (int i = 0; i < chain.size(); i++) {
+        X509Certificate c = chain.get(i);
+        int pathLen = c.getBasicConstraints();
+        if (pathLen < i + 1) {
+          throw new CaException(
+              source
+                  + ": certificate '"
+                  + c.getSubjectX500Principal().getName()
+                  + "' has pathLenConstraint "
+                  + pathLen
+                  + (i == 0
+                      ? ", so it cannot sign an intermediate"
+                      : ", so it cannot have " + (i + 1) + " intermediates below it")
+                  + " (expected: pathLenConstraint >= "
+                  + (i + 1)
+                  + " or none)");
+        }
       }
       this.parentChain = List.copyOf(chain);
       this.parentKey = key;

@@ -129,13 +129,19 @@ public final class SpiffeId implements Comparable<SpiffeId> {
         || c == '_';
   }
 
-  /** Makes control characters visible, so that an error message cannot inject lines. */
+  /**
+   * Makes control characters visible, so that an error message cannot inject lines: C0, DEL and C1
+   * (which holds U+0085 NEL, and which a peer's IA5String SAN byte 0x80-0x9f decodes to) as {@code
+   * \xNN}, and the Unicode line and paragraph separators U+2028 and U+2029 as a backslash-u escape.
+   */
   static String printable(String s) {
     StringBuilder b = new StringBuilder(Math.min(s.length(), 300));
     for (int i = 0; i < s.length() && i < 256; i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (Character.isISOControl(c)) {
         b.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+      } else if (c == 0x2028 || c == 0x2029) {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
       } else {
         b.append(c);
       }

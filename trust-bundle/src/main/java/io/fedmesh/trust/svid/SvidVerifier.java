@@ -267,7 +267,8 @@ public final class SvidVerifier {
           "chain of " + id + ": " + role + " " + name(issuer) + " is not a CA (expected: CA=true)");
     }
     boolean[] ku = issuer.getKeyUsage();
-    if (ku != null && !ku[5]) {
+    // X509-SVID 4.3: a signing certificate must set keyCertSign; one with no key usage sets none.
+    if (ku == null || !ku[5]) {
       throw fail(
           Reason.BAD_INTERMEDIATE,
           "chain of " + id + ": " + role + " " + name(issuer) + " lacks keyCertSign");
