@@ -275,7 +275,20 @@ class SvidIssuerTest {
     KeyPair p521 = g.generateKeyPair();
 
     assertRefused(() -> issuer.issue(csr(p521, ID), token(ID)), Reason.WEAK_KEY)
-        .hasMessageContaining("EC key on a 521-bit curve (expected: P-256 or P-384)");
+        .hasMessageContaining("EC key on a 521-bit curve that is not P-256 or P-384");
+  }
+
+  @Test
+  void rejectsEcKeyOnA256BitCurveOtherThanP256() throws GeneralSecurityException {
+    KeyPairGenerator g =
+        KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    g.initialize(new ECGenParameterSpec("secp256k1"));
+    KeyPair k1 = g.generateKeyPair();
+
+    // Signed with BouncyCastle: the JDK cannot sign on secp256k1.
+    byte[] der = io.fedmesh.trust.svid.CertificateRequest.create(ID, k1).der();
+    assertRefused(() -> issuer.issue(der, token(ID)), Reason.WEAK_KEY)
+        .hasMessageContaining("EC key on a 256-bit curve that is not P-256 or P-384");
   }
 
   @Test
