@@ -1,6 +1,6 @@
 /**
- * Identity for fedmesh: SPIFFE IDs, per-cluster certificate authorities, X.509-SVIDs, trust
- * bundles and their federation across trust domains, rotation, and mTLS options for Vert.x.
+ * Identity for fedmesh: SPIFFE IDs, per-cluster certificate authorities, X.509-SVIDs, trust bundles
+ * and their federation across trust domains, rotation, and mTLS options for Vert.x.
  *
  * <p>Sub-packages: {@code spiffe} (IDs and trust domains), {@code ca} (cluster CA, CSR signing,
  * rotation, bootstrap credentials), {@code svid} (SVIDs, verification, renewal), {@code bundle}

@@ -13,8 +13,8 @@ import java.util.function.Function;
 @FunctionalInterface
 public interface Attestor {
   /**
-   * @throws IssuanceException with reason {@code UNAUTHENTICATED} when the credential is not
-   *     valid, never another kind of exception
+   * @throws IssuanceException with reason {@code UNAUTHENTICATED} when the credential is not valid,
+   *     never another kind of exception
    */
   Entitlement attest(BootstrapCredential credential);
 

@@ -2,13 +2,11 @@ package io.fedmesh.trust.ca;
 
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.spiffe.TrustDomain;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +29,8 @@ import java.util.function.Consumer;
  * </ol>
  *
  * <p>Each change to the bundle bumps its sequence number and is told to the listeners. Pass {@link
- * #issuanceListener()} to the {@link SvidIssuer} that signs with {@link #current()} so that expiries
- * are tracked. Thread-safe.
+ * #issuanceListener()} to the {@link SvidIssuer} that signs with {@link #current()} so that
+ * expiries are tracked. Thread-safe.
  */
 public final class CaRotation {
   /** Where the rotation stands. */
@@ -137,7 +135,8 @@ public final class CaRotation {
     TrustBundle published;
     synchronized (this) {
       if (next == null) {
-        throw new CaException("no rotation of '" + trustDomain + "' is prepared; call prepare first");
+        throw new CaException(
+            "no rotation of '" + trustDomain + "' is prepared; call prepare first");
       }
       draining.add(current);
       current = next;
@@ -211,20 +210,9 @@ public final class CaRotation {
     out.add(ca.root());
   }
 
+  /** Same authorities in any order: reordering roots is not a bundle change. */
   private static boolean sameCertificates(List<X509Certificate> a, List<X509Certificate> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    try {
-      for (int i = 0; i < a.size(); i++) {
-        if (!Arrays.equals(a.get(i).getEncoded(), b.get(i).getEncoded())) {
-          return false;
-        }
-      }
-    } catch (CertificateEncodingException e) {
-      return false;
-    }
-    return true;
+    return a.size() == b.size() && a.containsAll(b);
   }
 
   private void notifyListeners(TrustBundle b) {

@@ -2,8 +2,8 @@ package io.fedmesh.trust.ca;
 
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.TrustException;
-import io.fedmesh.trust.internal.Keys;
 import io.fedmesh.trust.internal.Crypto;
+import io.fedmesh.trust.internal.Keys;
 import io.fedmesh.trust.internal.Pem;
 import io.fedmesh.trust.internal.SanNames;
 import io.fedmesh.trust.internal.SecretFiles;
@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -72,7 +73,7 @@ public final class CertificateAuthority {
   public static final Duration DEFAULT_INTERMEDIATE_VALIDITY = Duration.ofDays(365);
 
   private static final DateTimeFormatter NAME_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private final TrustDomain trustDomain;
   private final List<X509Certificate> chain;
@@ -148,8 +149,13 @@ public final class CertificateAuthority {
       List<X509Certificate> chain, PrivateKey key, String source, Instant now) {
     for (int i = 0; i < chain.size(); i++) {
       X509Certificate c = chain.get(i);
-      String what = source + ": " + (i == 0 ? "CA" : "issuer " + i) + " certificate '"
-          + c.getSubjectX500Principal().getName() + "'";
+      String what =
+          source
+              + ": "
+              + (i == 0 ? "CA" : "issuer " + i)
+              + " certificate '"
+              + c.getSubjectX500Principal().getName()
+              + "'";
       if (c.getBasicConstraints() < 0) {
         throw new CaException(what + " is not a CA (expected: basicConstraints CA=true)");
       }
@@ -159,7 +165,10 @@ public final class CertificateAuthority {
       }
       if (now.isAfter(c.getNotAfter().toInstant())) {
         throw new CaException(
-            what + " expired at " + c.getNotAfter().toInstant() + " (create or rotate to a new CA)");
+            what
+                + " expired at "
+                + c.getNotAfter().toInstant()
+                + " (create or rotate to a new CA)");
       }
       if (now.isBefore(c.getNotBefore().toInstant())) {
         throw new CaException(
@@ -266,8 +275,10 @@ public final class CertificateAuthority {
       throw new CaException(
           "CA for '" + trustDomain + "' expired at " + caEnd + " (rotate to a new CA)");
     }
-    // Backdate a little so that a peer whose clock lags a few seconds accepts the new SVID.
-    Instant notBefore = max(now.minusSeconds(30), certificate().getNotBefore().toInstant());
+    // Backdate a little (a tenth of the TTL, at most 30 s) so that a peer whose clock lags
+    // accepts the new SVID at once; proportional so that half-life renewal stays near ttl/2.
+    Duration backdate = min(ttl.dividedBy(10), Duration.ofSeconds(30));
+    Instant notBefore = max(now.minus(backdate), certificate().getNotBefore().toInstant());
     Instant notAfter = min(now.plus(ttl), caEnd);
     X500Name empty = new X500Name(new RDN[0]);
     try {
@@ -292,7 +303,9 @@ public final class CertificateAuthority {
           true,
           new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString())));
       b.addExtension(
-          Extension.subjectKeyIdentifier, false, extensionUtils.createSubjectKeyIdentifier(publicKey));
+          Extension.subjectKeyIdentifier,
+          false,
+          extensionUtils.createSubjectKeyIdentifier(publicKey));
       b.addExtension(
           Extension.authorityKeyIdentifier,
           false,
@@ -309,8 +322,7 @@ public final class CertificateAuthority {
 
   private ContentSigner signer() {
     try {
-      return new JcaContentSignerBuilder(
-              Keys.signatureAlgorithmFor(certificate().getPublicKey()))
+      return new JcaContentSignerBuilder(Keys.signatureAlgorithmFor(certificate().getPublicKey()))
           .setProvider(Crypto.BC)
           .setSecureRandom(Crypto.random())
           .build(privateKey);
@@ -339,14 +351,23 @@ public final class CertificateAuthority {
     return a.isBefore(b) ? a : b;
   }
 
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
+  }
+
   private static Instant max(Instant a, Instant b) {
     return a.isAfter(b) ? a : b;
   }
 
   @Override
   public String toString() {
-    return "CertificateAuthority{" + trustDomain + ", " + certificate().getSubjectX500Principal()
-        + ", notAfter=" + notAfter() + "}";
+    return "CertificateAuthority{"
+        + trustDomain
+        + ", "
+        + certificate().getSubjectX500Principal()
+        + ", notAfter="
+        + notAfter()
+        + "}";
   }
 
   /** Builds a new CA: a self-signed root, or an intermediate under {@link #parent}. */
@@ -443,7 +464,12 @@ public final class CertificateAuthority {
                     subject,
                     kp.getPublic())
                 : new JcaX509v3CertificateBuilder(
-                    subject, serial, Date.from(notBefore), Date.from(notAfter), subject, kp.getPublic());
+                    subject,
+                    serial,
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    subject,
+                    kp.getPublic());
         // An intermediate signs leaves only; a root may sign one intermediate level (rotation).
         b.addExtension(
             Extension.basicConstraints,

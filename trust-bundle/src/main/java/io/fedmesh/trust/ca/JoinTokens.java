@@ -95,7 +95,9 @@ public final class JoinTokens implements Attestor {
       if (g.remainingUses <= 0) {
         throw new IssuanceException(
             Reason.UNAUTHENTICATED,
-            "join token for " + g.id + " was already used (tokens are single-use; issue a new one)");
+            "join token for "
+                + g.id
+                + " was already used (tokens are single-use; issue a new one)");
       }
       g.remainingUses--;
     }

@@ -6,9 +6,7 @@ import io.fedmesh.trust.svid.SvidVerifier;
 import io.fedmesh.trust.svid.VerifiedSvid;
 import java.util.Objects;
 
-/**
- * Renewal: a caller presenting a valid current SVID is entitled to a new SVID for the same ID.
- */
+/** Renewal: a caller presenting a valid current SVID is entitled to a new SVID for the same ID. */
 public final class SvidAttestor implements Attestor {
   private final SvidVerifier verifier;
 

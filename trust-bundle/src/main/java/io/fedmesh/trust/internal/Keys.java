@@ -30,5 +30,4 @@ public final class Keys {
     }
     return key.getAlgorithm() + " key (expected: EC P-256/P-384 or RSA >= 2048)";
   }
-
 }

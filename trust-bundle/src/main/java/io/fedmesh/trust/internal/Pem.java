@@ -125,7 +125,8 @@ public final class Pem {
   /** Parses one PKCS#10 {@code CERTIFICATE REQUEST}. */
   public static PKCS10CertificationRequest csr(String pem, String source) {
     for (PemObject o : objects(pem, source)) {
-      if (o.getType().equals("CERTIFICATE REQUEST") || o.getType().equals("NEW CERTIFICATE REQUEST")) {
+      if (o.getType().equals("CERTIFICATE REQUEST")
+          || o.getType().equals("NEW CERTIFICATE REQUEST")) {
         return csr(o.getContent(), source);
       }
     }
@@ -156,8 +157,7 @@ public final class Pem {
         out.add(o);
       }
     } catch (IOException | RuntimeException e) {
-      throw new TrustException(
-          source + ": malformed or truncated PEM (" + e.getMessage() + ")", e);
+      throw new TrustException(source + ": malformed or truncated PEM (" + e.getMessage() + ")", e);
     }
     if (out.isEmpty()) {
       throw new TrustException(source + ": no PEM block found (truncated or not PEM?)");

@@ -13,12 +13,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Writes files atomically (temp file then rename), private ones with mode 0600 from the moment
- * they exist, so a key is never readable by others even for an instant.
+ * Writes files atomically (temp file then rename), private ones with mode 0600 from the moment they
+ * exist, so a key is never readable by others even for an instant.
  */
 public final class SecretFiles {
-  private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+  private static final Set<PosixFilePermission> OWNER_RW =
+      PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PUBLIC =
+      PosixFilePermissions.fromString("rw-r--r--");
 
   private SecretFiles() {}
 
@@ -46,7 +48,10 @@ public final class SecretFiles {
       Files.createDirectories(dir);
       tmp =
           Files.createTempFile(
-              dir, "." + file.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(mode));
+              dir,
+              "." + file.getFileName() + ".",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(mode));
       Files.writeString(tmp, content, StandardCharsets.US_ASCII);
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

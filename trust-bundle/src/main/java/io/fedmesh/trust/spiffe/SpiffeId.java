@@ -4,9 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * A SPIFFE ID, {@code spiffe://trust-domain/path}, validated to SPIFFE-ID section 2: scheme
- * {@code spiffe}, a valid trust domain, no port, userinfo, query or fragment, a path (when present)
- * of non-empty segments of {@code [A-Za-z0-9._-]} that are not {@code .} or {@code ..}, and at most
+ * A SPIFFE ID, {@code spiffe://trust-domain/path}, validated to SPIFFE-ID section 2: scheme {@code
+ * spiffe}, a valid trust domain, no port, userinfo, query or fragment, a path (when present) of
+ * non-empty segments of {@code [A-Za-z0-9._-]} that are not {@code .} or {@code ..}, and at most
  * 2048 bytes in all. Workload IDs need a path; {@link #parse} refuses the bare trust domain ID, and
  * {@link TrustDomain#of} parses that.
  */
@@ -135,7 +135,7 @@ public final class SpiffeId implements Comparable<SpiffeId> {
     for (int i = 0; i < s.length() && i < 256; i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", (int) c));
+        b.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
       } else {
         b.append(c);
       }

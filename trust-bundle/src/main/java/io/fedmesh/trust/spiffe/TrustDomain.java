@@ -42,7 +42,11 @@ public final class TrustDomain implements Comparable<TrustDomain> {
     if (candidate.length() > MAX_LENGTH) {
       throw new InvalidSpiffeIdException(
           input,
-          "trust domain is " + candidate.length() + " bytes (expected: at most " + MAX_LENGTH + ")");
+          "trust domain is "
+              + candidate.length()
+              + " bytes (expected: at most "
+              + MAX_LENGTH
+              + ")");
     }
     for (int i = 0; i < candidate.length(); i++) {
       char c = candidate.charAt(i);

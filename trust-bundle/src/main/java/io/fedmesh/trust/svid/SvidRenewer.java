@@ -64,7 +64,8 @@ public final class SvidRenewer implements AutoCloseable {
     this.renewAt = b.renewAt;
   }
 
-  public static Builder builder(SpiffeId id, SvidSource source, ScheduledExecutorService scheduler) {
+  public static Builder builder(
+      SpiffeId id, SvidSource source, ScheduledExecutorService scheduler) {
     return new Builder(id, source, scheduler);
   }
 
@@ -91,7 +92,8 @@ public final class SvidRenewer implements AutoCloseable {
   /** Renews now, whatever the schedule says. */
   public CompletionStage<Svid> renew() {
     if (closed) {
-      return CompletableFuture.failedFuture(new TrustException("SVID renewer for " + id + " is closed"));
+      return CompletableFuture.failedFuture(
+          new TrustException("SVID renewer for " + id + " is closed"));
     }
     CertificateRequest csr = CertificateRequest.create(id, keyAlgorithm);
     CompletionStage<List<X509Certificate>> signed;

@@ -24,9 +24,9 @@ import java.util.function.Function;
  *
  * <p>The leaf must carry exactly one URI SAN holding a valid SPIFFE ID; not be a CA; have
  * digitalSignature and neither keyCertSign nor cRLSign; have, when it has an extended key usage,
- * both serverAuth and clientAuth. The chain must lead, through presented intermediates that are
- * CAs with keyCertSign and whose path length constraints hold, to an authority in the bundle <em>of
- * the trust domain named in the leaf's SPIFFE ID</em> — never another domain's (SPIFFE Federation
+ * both serverAuth and clientAuth. The chain must lead, through presented intermediates that are CAs
+ * with keyCertSign and whose path length constraints hold, to an authority in the bundle <em>of the
+ * trust domain named in the leaf's SPIFFE ID</em> — never another domain's (SPIFFE Federation
  * section 4.2). Every certificate must be within its validity, widened by the allowed clock skew;
  * signatures are checked with BouncyCastle on every JDK, which rejects ECDSA r = s = 0
  * (CVE-2022-21449). Unknown critical extensions fail.
@@ -82,7 +82,11 @@ public final class SvidVerifier {
     if (chain.size() > maxChainLength) {
       throw fail(
           Reason.CHAIN_TOO_LONG,
-          "peer chain has " + chain.size() + " certificates (expected: at most " + maxChainLength + ")");
+          "peer chain has "
+              + chain.size()
+              + " certificates (expected: at most "
+              + maxChainLength
+              + ")");
     }
     X509Certificate leaf = chain.get(0);
     SpiffeId id = spiffeIdOf(leaf);
@@ -168,7 +172,11 @@ public final class SvidVerifier {
     if (eku != null && !(eku.contains(SERVER_AUTH) && eku.contains(CLIENT_AUTH))) {
       throw fail(
           Reason.BAD_EXTENDED_KEY_USAGE,
-          "SVID of " + id + " has extended key usage " + eku + " (expected: serverAuth and clientAuth)");
+          "SVID of "
+              + id
+              + " has extended key usage "
+              + eku
+              + " (expected: serverAuth and clientAuth)");
     }
   }
 
@@ -213,7 +221,10 @@ public final class SvidVerifier {
       for (X509Certificate authority : bundle.x509Authorities()) {
         if (signedBy(current, authority)) {
           checkIssuer(authority, intermediatesBelow, id, "bundle authority");
-          checkValidity(authority, now, "bundle authority " + name(authority) + " of '" + id.trustDomain() + "'");
+          checkValidity(
+              authority,
+              now,
+              "bundle authority " + name(authority) + " of '" + id.trustDomain() + "'");
           return authority;
         }
       }

@@ -1,5 +1,6 @@
 package io.fedmesh.trust.tls;
 
+import io.fedmesh.trust.svid.SvidVerificationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -11,13 +12,19 @@ import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.spi.tls.SslContextFactory;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -30,9 +37,11 @@ final class AlertingSslContext extends SslContext {
   private static final byte[] UNEXPECTED_MESSAGE_ALERT = {21, 3, 3, 0, 2, 2, 10};
 
   private final SslContext delegate;
+  private final SpiffeTrustManager trustManager;
 
-  AlertingSslContext(SslContext delegate) {
+  AlertingSslContext(SslContext delegate, SpiffeTrustManager trustManager) {
     this.delegate = delegate;
+    this.trustManager = trustManager;
   }
 
   @Override
@@ -55,9 +64,37 @@ final class AlertingSslContext extends SslContext {
     return delegate.newEngine(alloc);
   }
 
+  /**
+   * A client engine never resumes: it is made without a peer host and port, the key of both
+   * engines' client session caches, and gets its SNI set explicitly. Every connection then presents
+   * and checks the current SVIDs; a mesh pools its connections, so full handshakes are rare.
+   */
   @Override
   public SSLEngine newEngine(ByteBufAllocator alloc, String peerHost, int peerPort) {
-    return delegate.newEngine(alloc, peerHost, peerPort);
+    if (!delegate.isClient()) {
+      return delegate.newEngine(alloc, peerHost, peerPort);
+    }
+    SSLEngine engine = delegate.newEngine(alloc);
+    if (peerHost != null && isDnsName(peerHost)) {
+      SSLParameters params = engine.getSSLParameters();
+      params.setServerNames(List.of(new SNIHostName(peerHost)));
+      engine.setSSLParameters(params);
+    }
+    return engine;
+  }
+
+  /** SNI carries DNS names only, never IP literals (RFC 6066 section 3). */
+  static boolean isDnsName(String host) {
+    if (host.isEmpty() || host.indexOf(':') >= 0 || host.endsWith(".")) {
+      return false;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -67,32 +104,67 @@ final class AlertingSslContext extends SslContext {
 
   @Override
   protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
-    return new AlertingSslHandler(newEngine(alloc), startTls, null);
+    return new AlertingSslHandler(newEngine(alloc), startTls, null, trustManager);
   }
 
   @Override
   protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, Executor executor) {
-    return new AlertingSslHandler(newEngine(alloc), startTls, executor);
+    return new AlertingSslHandler(newEngine(alloc), startTls, executor, trustManager);
   }
 
   @Override
   protected SslHandler newHandler(
       ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls) {
-    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, null);
+    return new AlertingSslHandler(
+        newEngine(alloc, peerHost, peerPort), startTls, null, trustManager);
   }
 
   @Override
   protected SslHandler newHandler(
       ByteBufAllocator alloc, String peerHost, int peerPort, boolean startTls, Executor executor) {
-    return new AlertingSslHandler(newEngine(alloc, peerHost, peerPort), startTls, executor);
+    return new AlertingSslHandler(
+        newEngine(alloc, peerHost, peerPort), startTls, executor, trustManager);
   }
 
-  /** Checks the first record once; after that it is a plain {@link SslHandler}. */
+  /**
+   * Checks the first record once, and re-checks the peer after every completed handshake (resumed
+   * sessions skip the trust manager); otherwise a plain {@link SslHandler}.
+   */
   static final class AlertingSslHandler extends SslHandler {
+    private final SpiffeTrustManager trustManager;
     private boolean firstRecordChecked;
 
-    AlertingSslHandler(SSLEngine engine, boolean startTls, Executor executor) {
+    AlertingSslHandler(
+        SSLEngine engine, boolean startTls, Executor executor, SpiffeTrustManager trustManager) {
       super(engine, startTls, executor == null ? Runnable::run : executor);
+      this.trustManager = trustManager;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+      super.handlerAdded(ctx);
+      if (trustManager != null) {
+        handshakeFuture()
+            .addListener(
+                f -> {
+                  if (f.isSuccess()) {
+                    recheckPeer(ctx);
+                  }
+                });
+      }
+    }
+
+    private void recheckPeer(ChannelHandlerContext ctx) {
+      try {
+        Certificate[] peer = engine().getSession().getPeerCertificates();
+        X509Certificate[] chain = new X509Certificate[peer.length];
+        for (int i = 0; i < peer.length; i++) {
+          chain[i] = (X509Certificate) peer[i];
+        }
+        trustManager.recheck(chain);
+      } catch (SSLPeerUnverifiedException | SvidVerificationException | ClassCastException e) {
+        ctx.close();
+      }
     }
 
     @Override
@@ -111,6 +183,7 @@ final class AlertingSslContext extends SslContext {
   /** Wraps a Vert.x context factory so that every context it makes alerts on non-TLS input. */
   static final class Factory implements SslContextFactory {
     private final SslContextFactory delegate;
+    private SpiffeTrustManager trustManager;
 
     Factory(SslContextFactory delegate) {
       this.delegate = delegate;
@@ -142,6 +215,13 @@ final class AlertingSslContext extends SslContext {
 
     @Override
     public SslContextFactory trustManagerFactory(TrustManagerFactory tmf) {
+      if (tmf != null) {
+        for (TrustManager tm : tmf.getTrustManagers()) {
+          if (tm instanceof SpiffeTrustManager) {
+            trustManager = (SpiffeTrustManager) tm;
+          }
+        }
+      }
       delegate.trustManagerFactory(tmf);
       return this;
     }
@@ -166,7 +246,7 @@ final class AlertingSslContext extends SslContext {
 
     @Override
     public SslContext create() throws SSLException {
-      return new AlertingSslContext(delegate.create());
+      return new AlertingSslContext(delegate.create(), trustManager);
     }
   }
 
@@ -210,6 +290,7 @@ final class AlertingSslContext extends SslContext {
     }
   }
 
+  /** Engine options whose contexts alert on non-TLS input and whose clients never resume. */
   static SSLEngineOptions engineOptions(boolean openSsl) {
     return openSsl ? new OpenSsl() : new Jdk();
   }

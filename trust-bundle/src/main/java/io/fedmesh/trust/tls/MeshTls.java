@@ -1,5 +1,6 @@
 package io.fedmesh.trust.tls;
 
+import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
@@ -40,11 +41,12 @@ import javax.net.ssl.SSLSession;
  * bundles as trust, client authentication REQUIRED, TLS 1.3 preferred and TLS 1.2 the floor with
  * AEAD ECDHE suites only.
  *
- * <p>The key manager and trust manager read the current SVID and bundles at every handshake:
- * {@link #updateSvid} and a bundle update take effect on the next handshake, with no listener
- * restart; live connections are not disturbed. Session caches are off, so a peer whose trust domain
- * was removed cannot resume its way back in (CVE-2022-21654); {@link #verifyPeer} re-checks a live
- * connection's peer against the current bundles.
+ * <p>The key manager and trust manager read the current SVID and bundles at every handshake: {@link
+ * #updateSvid} and a bundle update take effect on the next handshake, with no listener restart;
+ * live connections are not disturbed. Clients never resume a session, and every completed
+ * handshake, resumed or not, re-checks the peer against the current bundles, so a peer whose trust
+ * domain was removed cannot resume its way back in (CVE-2022-21654); {@link #verifyPeer} re-checks
+ * a live connection's peer on demand.
  *
  * <pre>{@code
  * MeshTls tls = MeshTls.builder(svid, bundleSet::get).meterRegistry(registry).build();
@@ -75,6 +77,7 @@ public final class MeshTls {
 
   private final SvidKeyManager keyManager;
   private final SvidVerifier verifier;
+  private final Function<TrustDomain, Optional<TrustBundle>> bundles;
   private final TlsEngine engine;
   private final TlsMetrics metrics;
   private final Predicate<SpiffeId> inboundAuthorizer;
@@ -84,8 +87,8 @@ public final class MeshTls {
 
   private MeshTls(Builder b) {
     this.keyManager = new SvidKeyManager(b.svid);
-    this.verifier =
-        SvidVerifier.builder(b.bundles).clock(b.clock).clockSkew(b.clockSkew).build();
+    this.verifier = SvidVerifier.builder(b.bundles).clock(b.clock).clockSkew(b.clockSkew).build();
+    this.bundles = b.bundles;
     this.engine = b.engine.resolve();
     this.metrics = new TlsMetrics(b.meterRegistry);
     this.inboundAuthorizer = b.inboundAuthorizer;
@@ -96,7 +99,8 @@ public final class MeshTls {
             .setClientAuth(ClientAuth.REQUIRED)
             .setTrustOptions(
                 TrustOptions.wrap(
-                    new SpiffeTrustManager(verifier, inboundAuthorizer, metrics, "server")));
+                    new SpiffeTrustManager(
+                        verifier, bundles, inboundAuthorizer, metrics, "server")));
   }
 
   /**
@@ -105,6 +109,11 @@ public final class MeshTls {
    */
   public static Builder builder(Svid svid, Function<TrustDomain, Optional<TrustBundle>> bundles) {
     return new Builder(svid, bundles);
+  }
+
+  /** A builder over a live {@link BundleSet}: peers are verified against it at every handshake. */
+  public static Builder builder(Svid svid, BundleSet bundles) {
+    return new Builder(svid, bundles::get);
   }
 
   /** The engine in use: {@link TlsEngine#OPENSSL} or {@link TlsEngine#JDK}. */
@@ -128,8 +137,8 @@ public final class MeshTls {
 
   /**
    * Client options presenting this workload's SVID and accepting a server whose verified SPIFFE ID
-   * passes {@code serverAuthorizer} (e.g. {@code id -> id.equals(expected)}). Hostname
-   * verification is off: the SPIFFE ID is the identity.
+   * passes {@code serverAuthorizer} (e.g. {@code id -> id.equals(expected)}). Hostname verification
+   * is off: the SPIFFE ID is the identity.
    */
   public ClientSSLOptions clientOptions(Predicate<SpiffeId> serverAuthorizer, List<String> alpn) {
     ClientSSLOptions o =
@@ -138,7 +147,8 @@ public final class MeshTls {
             .setTrustAll(false)
             .setTrustOptions(
                 TrustOptions.wrap(
-                    new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
+                    new SpiffeTrustManager(
+                        verifier, bundles, serverAuthorizer, metrics, "client")));
     return o;
   }
 
@@ -171,7 +181,8 @@ public final class MeshTls {
     options.setTrustAll(false);
     applyTcp(
         options,
-        TrustOptions.wrap(new SpiffeTrustManager(verifier, serverAuthorizer, metrics, "client")));
+        TrustOptions.wrap(
+            new SpiffeTrustManager(verifier, bundles, serverAuthorizer, metrics, "client")));
     return options;
   }
 
@@ -218,8 +229,8 @@ public final class MeshTls {
   }
 
   /**
-   * A handler for a server's {@code exceptionHandler}: counts failed handshakes on {@code
-   * listener} in {@code fedmesh.tls.handshake.failures} by reason.
+   * A handler for a server's {@code exceptionHandler}: counts failed handshakes on {@code listener}
+   * in {@code fedmesh.tls.handshake.failures} by reason.
    */
   public Handler<Throwable> handshakeFailureHandler(String listener) {
     return t -> metrics.handshakeFailed(listener, t);

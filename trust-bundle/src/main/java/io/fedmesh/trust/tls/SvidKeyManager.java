@@ -66,7 +66,9 @@ final class SvidKeyManager extends X509ExtendedKeyManager {
     if (keyAlgorithm.equals("EC")) {
       return keyType.startsWith("EC");
     }
-    return keyType.equals("RSA") || keyType.equals("RSASSA-PSS") || keyType.equals("DHE_RSA")
+    return keyType.equals("RSA")
+        || keyType.equals("RSASSA-PSS")
+        || keyType.equals("DHE_RSA")
         || keyType.equals("ECDHE_RSA");
   }
 

@@ -48,7 +48,7 @@ public enum TlsEngine {
     }
   }
 
-  /** Vert.x engine options; session caches off so every handshake re-validates the peer. */
+  /** Vert.x engine options whose contexts alert on non-TLS input and whose clients never resume. */
   SSLEngineOptions vertxOptions() {
     return AlertingSslContext.engineOptions(resolve() == OPENSSL);
   }

@@ -36,7 +36,9 @@ final class TlsMetrics {
   }
 
   void handshakeFailed(String listener, Throwable cause) {
-    registry.counter(HANDSHAKE_FAILURES, "listener", listener, "reason", classify(cause)).increment();
+    registry
+        .counter(HANDSHAKE_FAILURES, "listener", listener, "reason", classify(cause))
+        .increment();
   }
 
   /** A low-cardinality reason for a failed handshake. */

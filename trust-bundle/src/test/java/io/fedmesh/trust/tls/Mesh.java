@@ -1,5 +1,6 @@
 package io.fedmesh.trust.tls;
 
+import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.ca.Attestor;
 import io.fedmesh.trust.ca.CertificateAuthority;
@@ -10,7 +11,6 @@ import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.svid.CertificateRequest;
 import io.fedmesh.trust.svid.Svid;
-import io.fedmesh.trust.KeyAlgorithm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +21,8 @@ import java.util.function.Function;
 /** Two trust domains with their CAs and a mutable bundle map: the test's little federation. */
 final class Mesh {
   final Map<TrustDomain, TrustBundle> bundles = new ConcurrentHashMap<>();
-  final Function<TrustDomain, Optional<TrustBundle>> lookup = d -> Optional.ofNullable(bundles.get(d));
+  final Function<TrustDomain, Optional<TrustBundle>> lookup =
+      d -> Optional.ofNullable(bundles.get(d));
 
   static CertificateAuthority ca(String domain) {
     return CertificateAuthority.builder(TrustDomain.of(domain)).build();
@@ -46,7 +47,6 @@ final class Mesh {
             .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
             .build();
     return Svid.of(
-        csr.keyPair().getPrivate(),
-        issuer.issue(csr.der(), new OperatorCredential("test"), ttl));
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("test"), ttl));
   }
 }

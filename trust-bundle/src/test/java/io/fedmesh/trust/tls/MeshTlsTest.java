@@ -18,11 +18,11 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +41,7 @@ class MeshTlsTest {
   private final CertificateAuthority east = Mesh.ca("us-east.fedmesh.local");
   private final CertificateAuthority west = Mesh.ca("us-west.fedmesh.local");
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   /** Peer SPIFFE ID seen by the server, by client local port. */
   private final Map<Integer, String> seen = new ConcurrentHashMap<>();
 
@@ -66,14 +67,17 @@ class MeshTlsTest {
 
   /** An echo server that prefixes each reply with the verified peer ID. */
   private NetServer server(MeshTls tls) throws Exception {
-    NetServer server =
-        vertx.createNetServer(tls.configureServer(new NetServerOptions()));
+    NetServer server = vertx.createNetServer(tls.configureServer(new NetServerOptions()));
     server.exceptionHandler(tls.handshakeFailureHandler("test"));
     server.connectHandler(
         so -> {
           String peer = MeshTls.peerId(so.sslSession()).map(SpiffeId::toString).orElse("none");
           seen.put(so.remoteAddress().port(), peer);
-          so.handler(buf -> so.write(Buffer.buffer(peer + "|" + so.sslSession().getProtocol() + "|").appendBuffer(buf)));
+          so.handler(
+              buf ->
+                  so.write(
+                      Buffer.buffer(peer + "|" + so.sslSession().getProtocol() + "|")
+                          .appendBuffer(buf)));
         });
     return await(server.listen(0, "127.0.0.1"));
   }
@@ -91,7 +95,8 @@ class MeshTlsTest {
   }
 
   private String roundTrip(NetSocket so, String msg) throws Exception {
-    java.util.concurrent.CompletableFuture<String> reply = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<String> reply =
+        new java.util.concurrent.CompletableFuture<>();
     so.handler(b -> reply.complete(b.toString(StandardCharsets.UTF_8)));
     so.closeHandler(v -> reply.completeExceptionally(new java.io.IOException("closed by peer")));
     so.exceptionHandler(reply::completeExceptionally);
@@ -110,41 +115,54 @@ class MeshTlsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void mutualTlsAcrossTrustDomainsExposesVerifiedPeerId(TlsEngine engine) throws Exception {
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
     MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
     assertThat(serverTls.engine()).isEqualTo(engine);
     NetServer server = server(serverTls);
     SpiffeId expected = SpiffeId.parse("spiffe://us-west.fedmesh.local/ns/default/sa/reviews");
-    NetSocket so = connect(clientTls, server.actualPort(), clientTls.clientOptions(expected::equals, List.of()));
+    NetSocket so =
+        connect(
+            clientTls, server.actualPort(), clientTls.clientOptions(expected::equals, List.of()));
     assertThat(MeshTls.peerId(so.sslSession())).contains(expected);
     assertThat(roundTrip(so, "hi"))
         .isEqualTo("spiffe://us-east.fedmesh.local/ns/default/sa/frontend|TLSv1.3|hi");
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void clientRefusesServerWhoseIdIsNotTheExpectedOne(TlsEngine engine) throws Exception {
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/impostor"), engine);
     MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
     NetServer server = server(serverTls);
     SpiffeId expected = SpiffeId.parse("spiffe://us-west.fedmesh.local/ns/default/sa/reviews");
     assertThatThrownBy(
-            () -> connect(clientTls, server.actualPort(), clientTls.clientOptions(expected::equals, List.of())))
+            () ->
+                connect(
+                    clientTls,
+                    server.actualPort(),
+                    clientTls.clientOptions(expected::equals, List.of())))
         .hasStackTraceContaining("not authorized");
     assertThat(rejected("not_authorized")).isEqualTo(1);
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void peerFromUnfederatedCaIsRefusedAndListenerKeepsServing(TlsEngine engine) throws Exception {
     CertificateAuthority rogue = Mesh.ca("rogue.example");
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
     MeshTls rogueTls = tls(Mesh.svid(rogue, "/ns/default/sa/frontend"), engine);
     NetServer server = server(serverTls);
     try {
-      NetSocket so = connect(rogueTls, server.actualPort(), rogueTls.clientOptions(id -> true, List.of()));
+      NetSocket so =
+          connect(rogueTls, server.actualPort(), rogueTls.clientOptions(id -> true, List.of()));
       // TLS 1.3: the client finishes before the server has checked its certificate; the server's
       // alert then closes the connection, so the first exchange fails.
       roundTrip(so, "x");
@@ -161,14 +179,19 @@ class MeshTlsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void clientWithoutCertificateIsRefused(TlsEngine engine) throws Exception {
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
     NetServer server = server(serverTls);
     NetClient bare =
         vertx.createNetClient(
             new NetClientOptions()
-                .setSslEngineOptions(engine == TlsEngine.OPENSSL ? serverTls.engineOptions() : new JdkSSLEngineOptions()));
+                .setSslEngineOptions(
+                    engine == TlsEngine.OPENSSL
+                        ? serverTls.engineOptions()
+                        : new JdkSSLEngineOptions()));
     try {
       NetSocket so =
           await(
@@ -177,7 +200,10 @@ class MeshTlsTest {
                       .setHost("127.0.0.1")
                       .setPort(server.actualPort())
                       .setSsl(true)
-                      .setSslOptions(new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""))));
+                      .setSslOptions(
+                          new ClientSSLOptions()
+                              .setTrustAll(true)
+                              .setHostnameVerificationAlgorithm(""))));
       roundTrip(so, "x");
       throw new AssertionError("client without certificate got an answer");
     } catch (Exception expected) {
@@ -189,7 +215,9 @@ class MeshTlsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsEngine.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void plaintextClientGetsAnAlertAndIsCounted(TlsEngine engine) throws Exception {
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
     NetServer server = server(serverTls);
@@ -211,5 +239,74 @@ class MeshTlsTest {
     MeshTls good = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
     NetSocket ok = connect(good, server.actualPort(), good.clientOptions(id -> true, List.of()));
     assertThat(roundTrip(ok, "after")).endsWith("|after");
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
+  void removingADomainsBundleRefusesItsNextHandshakeEvenAfterAnEarlierSession(TlsEngine engine)
+      throws Exception {
+    MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
+    MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
+    NetServer server = server(serverTls);
+    ClientSSLOptions opts = clientTls.clientOptions(id -> true, List.of());
+    NetClient client =
+        vertx.createNetClient(
+            new NetClientOptions().setSslEngineOptions(clientTls.engineOptions()));
+    ConnectOptions co =
+        new ConnectOptions()
+            .setHost("127.0.0.1")
+            .setPort(server.actualPort())
+            .setSsl(true)
+            .setSslOptions(opts);
+    NetSocket first = await(client.connect(co));
+    assertThat(roundTrip(first, "1")).endsWith("|1");
+    await(first.close());
+
+    mesh.bundles.remove(east.trustDomain());
+
+    // Same client, same options: a resumed session would skip verification (CVE-2022-21654).
+    try {
+      NetSocket second = await(client.connect(co));
+      roundTrip(second, "2");
+      throw new AssertionError("client of a removed trust domain got an answer");
+    } catch (Exception expected) {
+      // refused
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> rejected("unknown_trust_domain") >= 1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
+  void renewedSvidIsPresentedByTheNextHandshakeWhileLiveConnectionsKeepWorking(TlsEngine engine)
+      throws Exception {
+    Svid first = Mesh.svid(west, "/ns/default/sa/reviews");
+    MeshTls serverTls = tls(first, engine);
+    MeshTls clientTls = tls(Mesh.svid(east, "/ns/default/sa/frontend"), engine);
+    NetServer server = server(serverTls);
+    java.util.List<String> serials = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ClientSSLOptions opts = clientTls.clientOptions(id -> true, List.of());
+    NetSocket live = connect(clientTls, server.actualPort(), opts);
+    serials.add(
+        ((X509Certificate) live.sslSession().getPeerCertificates()[0])
+            .getSerialNumber()
+            .toString(16));
+
+    Svid renewed = Mesh.svid(west, "/ns/default/sa/reviews");
+    serverTls.updateSvid(renewed);
+
+    NetSocket fresh = connect(clientTls, server.actualPort(), opts);
+    serials.add(
+        ((X509Certificate) fresh.sslSession().getPeerCertificates()[0])
+            .getSerialNumber()
+            .toString(16));
+    assertThat(serials).containsExactly(first.serialHex(), renewed.serialHex());
+    assertThat(roundTrip(live, "old")).endsWith("|old");
+    assertThat(roundTrip(fresh, "new")).endsWith("|new");
   }
 }
