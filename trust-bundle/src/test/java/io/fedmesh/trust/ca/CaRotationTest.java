@@ -44,14 +44,16 @@ class CaRotationTest {
 
   private static void issue(SvidIssuer issuer, Duration ttl) {
     CertificateRequest csr =
-        CertificateRequest.create(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/a/sa/b"), KeyAlgorithm.EC_P256);
+        CertificateRequest.create(
+            SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/a/sa/b"), KeyAlgorithm.EC_P256);
     issuer.issue(csr.der(), new OperatorCredential("t"), ttl);
   }
 
   @Test
   void oldRootStaysPublishedUntilEverySvidItSignedHasExpired() {
     CertificateAuthority first = ca();
-    CaRotation rotation = CaRotation.builder(first).clock(clock).previouslyIssuedUntil(Instant.MIN).build();
+    CaRotation rotation =
+        CaRotation.builder(first).clock(clock).previouslyIssuedUntil(Instant.MIN).build();
     List<TrustBundle> published = new ArrayList<>();
     rotation.addListener(published::add);
     SvidIssuer issuer =

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 class SvidRenewerTest {
   private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
-  private static final SpiffeId ID = SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/web");
+  private static final SpiffeId ID =
+      SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/web");
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final CertificateAuthority ca = CertificateAuthority.builder(TD).build();
   private final SvidIssuer issuer =
@@ -90,7 +91,9 @@ class SvidRenewerTest {
       Svid first = renewer.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
       failuresLeft.set(1);
       renewer.renew();
-      Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> renewer.consecutiveFailures() == 1);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> renewer.consecutiveFailures() == 1);
       assertThat(renewer.current()).isSameAs(first);
       // The retry comes after about a second (backoff), not in a tight loop.
       Awaitility.await()
@@ -102,8 +105,10 @@ class SvidRenewerTest {
 
   @Test
   void retryDelayDoublesAndIsCapped() {
-    assertThat(SvidRenewer.retryDelay(1)).isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
-    assertThat(SvidRenewer.retryDelay(3)).isBetween(Duration.ofMillis(3200), Duration.ofMillis(4800));
+    assertThat(SvidRenewer.retryDelay(1))
+        .isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
+    assertThat(SvidRenewer.retryDelay(3))
+        .isBetween(Duration.ofMillis(3200), Duration.ofMillis(4800));
     assertThat(SvidRenewer.retryDelay(50)).isLessThanOrEqualTo(Duration.ofSeconds(36));
   }
 
