@@ -43,7 +43,8 @@ final class HandshakeRate {
         SvidIssuer.builder(ca)
             .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
             .build();
-    return Svid.of(csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("b")));
+    return Svid.of(
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("b")));
   }
 
   /** Handshakes per second for {@code engine}, over {@code duration} with {@code inFlight}. */

@@ -32,7 +32,9 @@ public final class IdentityBench {
 
   public static void main(String[] args) throws Exception {
     boolean smoke = List.of(args).contains("--smoke");
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
     int repeats = smoke ? 1 : 5;
     Duration handshakeTime = smoke ? Duration.ofMillis(500) : Duration.ofSeconds(5);
 
@@ -63,31 +65,63 @@ public final class IdentityBench {
         boring.add(HandshakeRate.measure(TlsEngine.OPENSSL, handshakeTime, 4));
       }
       jdk.add(HandshakeRate.measure(TlsEngine.JDK, handshakeTime, 4));
-      out.printf(Locale.ROOT, "handshake repeat %d: boringssl %s/s, jdk %.0f/s%n", i + 1,
-          openSsl ? String.format(Locale.ROOT, "%.0f", boring.get(i)) : "n/a", jdk.get(i));
+      out.printf(
+          Locale.ROOT,
+          "handshake repeat %d: boringssl %s/s, jdk %.0f/s%n",
+          i + 1,
+          openSsl ? String.format(Locale.ROOT, "%.0f", boring.get(i)) : "n/a",
+          jdk.get(i));
     }
 
     StringBuilder md = new StringBuilder();
     md.append("# Identity benchmarks\n\n");
     md.append("Run ").append(Instant.now()).append(" on ").append(machine()).append("\n\n");
-    md.append("Command: `bench/run-identity.sh`").append(smoke ? " --smoke (numbers meaningless)" : "").append("\n\n");
+    md.append("Command: `bench/run-identity.sh`")
+        .append(smoke ? " --smoke (numbers meaningless)" : "")
+        .append("\n\n");
     md.append("| figure | value | notes |\n|---|---|---|\n");
     for (RunResult r : signing) {
       String key = r.getParams().getParam("caKey");
-      md.append(String.format(Locale.ROOT, "| SVID signings/s, one thread, CA %s, workload P-256 | %.0f ± %.0f | JMH, %d×%s |%n",
-          key, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError(),
-          r.getPrimaryResult().getStatistics().getN(), "iterations"));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| SVID signings/s, one thread, CA %s, workload P-256 | %.0f ± %.0f | JMH, %d×%s |%n",
+              key,
+              r.getPrimaryResult().getScore(),
+              r.getPrimaryResult().getScoreError(),
+              r.getPrimaryResult().getStatistics().getN(),
+              "iterations"));
     }
     double jdkMedian = median(jdk);
     if (openSsl) {
       double boringMedian = median(boring);
-      md.append(String.format(Locale.ROOT, "| mTLS handshakes/s, BoringSSL (both sides) | %.0f | median of %d × %ds, 4 in flight |%n", boringMedian, repeats, handshakeTime.toSeconds()));
-      md.append(String.format(Locale.ROOT, "| mTLS handshakes/s, JDK engine (both sides) | %.0f | same run |%n", jdkMedian));
-      md.append(String.format(Locale.ROOT, "| BoringSSL / JDK | %.2f× | ratio of medians |%n", boringMedian / jdkMedian));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| mTLS handshakes/s, BoringSSL (both sides) | %.0f | median of %d × %ds, 4 in flight |%n",
+              boringMedian,
+              repeats,
+              handshakeTime.toSeconds()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| mTLS handshakes/s, JDK engine (both sides) | %.0f | same run |%n",
+              jdkMedian));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| BoringSSL / JDK | %.2f× | ratio of medians |%n",
+              boringMedian / jdkMedian));
     } else {
-      md.append(String.format(Locale.ROOT, "| mTLS handshakes/s, JDK engine | %.0f | BoringSSL unavailable here |%n", jdkMedian));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| mTLS handshakes/s, JDK engine | %.0f | BoringSSL unavailable here |%n",
+              jdkMedian));
     }
-    Path file = Path.of(System.getenv().getOrDefault("FEDMESH_BENCH_RESULTS", "bench/results")).resolve(smoke ? "identity-smoke.md" : "identity.md");
+    Path file =
+        Path.of(System.getenv().getOrDefault("FEDMESH_BENCH_RESULTS", "bench/results"))
+            .resolve(smoke ? "identity-smoke.md" : "identity.md");
     write(file, md.toString());
     out.println();
     out.println(md);
@@ -102,9 +136,14 @@ public final class IdentityBench {
   }
 
   static String machine() {
-    return String.format(Locale.ROOT, "%d cores, Java %s (%s), %s %s",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-        System.getProperty("java.vm.name"), System.getProperty("os.name"), System.getProperty("os.arch"));
+    return String.format(
+        Locale.ROOT,
+        "%d cores, Java %s (%s), %s %s",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        System.getProperty("os.name"),
+        System.getProperty("os.arch"));
   }
 
   private static void write(Path file, String content) throws IOException {

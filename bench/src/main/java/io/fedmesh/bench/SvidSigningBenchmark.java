@@ -35,7 +35,8 @@ public class SvidSigningBenchmark {
     TrustDomain td = TrustDomain.of("bench.fedmesh.local");
     CertificateAuthority ca =
         CertificateAuthority.builder(td).keyAlgorithm(KeyAlgorithm.valueOf(caKey)).build();
-    issuer = SvidIssuer.builder(ca).attestor(Attestor.operator(op -> Entitlement.anyIn(td))).build();
+    issuer =
+        SvidIssuer.builder(ca).attestor(Attestor.operator(op -> Entitlement.anyIn(td))).build();
     csr =
         CertificateRequest.create(
                 SpiffeId.parse("spiffe://bench.fedmesh.local/ns/default/sa/web"),

@@ -38,7 +38,9 @@ public final class Keys {
         return null;
       }
       int len = ((ECPublicKey) key).getParams().getCurve().getField().getFieldSize();
-      return "EC key on a " + len + "-bit curve that is not P-256 or P-384 (expected: P-256 or P-384)";
+      return "EC key on a "
+          + len
+          + "-bit curve that is not P-256 or P-384 (expected: P-256 or P-384)";
     }
     return key.getAlgorithm() + " key (expected: EC P-256/P-384 or RSA >= 2048)";
   }

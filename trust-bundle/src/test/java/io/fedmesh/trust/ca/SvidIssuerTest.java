@@ -281,7 +281,8 @@ class SvidIssuerTest {
   @Test
   void rejectsEcKeyOnA256BitCurveOtherThanP256() throws GeneralSecurityException {
     KeyPairGenerator g =
-        KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        KeyPairGenerator.getInstance(
+            "EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
     g.initialize(new ECGenParameterSpec("secp256k1"));
     KeyPair k1 = g.generateKeyPair();
 
