@@ -121,7 +121,11 @@ public final class IdentityBench {
     }
     Path file =
         Path.of(System.getenv().getOrDefault("FEDMESH_BENCH_RESULTS", "bench/results"))
-            .resolve(smoke ? "identity-smoke.md" : "identity.md");
+            .resolve(
+                (smoke ? "identity-smoke" : "identity")
+                    + "-java"
+                    + Runtime.version().feature()
+                    + ".md");
     write(file, md.toString());
     out.println();
     out.println(md);

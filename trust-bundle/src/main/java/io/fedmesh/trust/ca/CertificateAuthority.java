@@ -18,6 +18,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -80,6 +82,7 @@ public final class CertificateAuthority {
   private final PrivateKey privateKey;
   private final Clock clock;
   private final JcaX509ExtensionUtils extensionUtils;
+  private final AuthorityKeyIdentifier authorityKeyIdentifier;
 
   private CertificateAuthority(
       TrustDomain trustDomain, List<X509Certificate> chain, PrivateKey privateKey, Clock clock) {
@@ -88,6 +91,11 @@ public final class CertificateAuthority {
     this.privateKey = privateKey;
     this.clock = clock;
     this.extensionUtils = extensionUtils();
+    try {
+      this.authorityKeyIdentifier = extensionUtils.createAuthorityKeyIdentifier(chain.get(0));
+    } catch (CertificateEncodingException e) {
+      throw new CaException("cannot read the CA certificate's key identifier", e);
+    }
   }
 
   /** A builder for a new CA of {@code trustDomain}. */
@@ -320,16 +328,13 @@ public final class CertificateAuthority {
           Extension.subjectKeyIdentifier,
           false,
           extensionUtils.createSubjectKeyIdentifier(publicKey));
-      b.addExtension(
-          Extension.authorityKeyIdentifier,
-          false,
-          extensionUtils.createAuthorityKeyIdentifier(certificate()));
+      b.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyIdentifier);
       X509Certificate leaf = Pem.toX509(b.build(signer()));
       List<X509Certificate> out = new ArrayList<>(chain.size());
       out.add(leaf);
       out.addAll(chain.subList(0, chain.size() - 1));
       return out;
-    } catch (CertIOException | GeneralSecurityException e) {
+    } catch (CertIOException e) {
       throw new CaException("cannot sign an SVID for " + id + ": " + e.getMessage(), e);
     }
   }

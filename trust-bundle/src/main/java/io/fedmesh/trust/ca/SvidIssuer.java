@@ -9,18 +9,22 @@ import io.fedmesh.trust.internal.SanNames;
 import io.fedmesh.trust.spiffe.InvalidSpiffeIdException;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
@@ -42,6 +46,16 @@ public final class SvidIssuer {
   public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(30);
 
   private static final Duration MIN_TTL = Duration.ofSeconds(1);
+
+  /** CSR signature algorithms accepted, by OID. */
+  private static final Map<ASN1ObjectIdentifier, String> SIGNATURE_ALGORITHMS =
+      Map.of(
+          X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA256withECDSA",
+          X9ObjectIdentifiers.ecdsa_with_SHA384, "SHA384withECDSA",
+          X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA512withECDSA",
+          PKCSObjectIdentifiers.sha256WithRSAEncryption, "SHA256withRSA",
+          PKCSObjectIdentifiers.sha384WithRSAEncryption, "SHA384withRSA",
+          PKCSObjectIdentifiers.sha512WithRSAEncryption, "SHA512withRSA");
 
   private final Supplier<CertificateAuthority> ca;
   private final Attestor attestor;
@@ -140,12 +154,21 @@ public final class SvidIssuer {
 
   private static PublicKey verifyCsrSignature(PKCS10CertificationRequest csr) {
     try {
-      JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(csr);
-      PublicKey key = jca.setProvider(Crypto.BC).getPublicKey();
-      boolean ok =
-          csr.isSignatureValid(
-              new JcaContentVerifierProviderBuilder().setProvider(Crypto.BC).build(key));
-      if (!ok) {
+      PublicKey key = new JcaPKCS10CertificationRequest(csr).setProvider(Crypto.BC).getPublicKey();
+      // Straight through Signature: the content-verifier builder costs a provider walk per CSR.
+      String algorithm = SIGNATURE_ALGORITHMS.get(csr.getSignatureAlgorithm().getAlgorithm());
+      if (algorithm == null) {
+        throw new IssuanceException(
+            Reason.BAD_CSR_SIGNATURE,
+            "CSR signature algorithm "
+                + csr.getSignatureAlgorithm().getAlgorithm()
+                + " is not accepted (expected: ECDSA or RSA PKCS#1 with SHA-256/384/512)");
+      }
+      Signature verifier = Signature.getInstance(algorithm, Crypto.BC);
+      verifier.initVerify(key);
+      verifier.update(
+          csr.toASN1Structure().getCertificationRequestInfo().getEncoded(ASN1Encoding.DER));
+      if (!verifier.verify(csr.getSignature())) {
         throw new IssuanceException(
             Reason.BAD_CSR_SIGNATURE,
             "CSR signature does not verify with the key it carries (corrupted or forged request)");
