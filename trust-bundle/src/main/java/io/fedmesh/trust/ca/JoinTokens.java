@@ -19,6 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Join tokens: one-time (or few-time) bootstrap secrets, each scoped to one SPIFFE ID and valid
  * until an expiry. Only a SHA-256 of each token is kept. A spent or expired token is kept as a
  * tombstone until its expiry so that reuse is reported as reuse. Thread-safe.
+ *
+ * <p>A use is spent when the token is attested, that is after the CSR itself was found well-formed:
+ * a malformed request does not burn a workload's only token, but a request for an identity the
+ * token does not cover does (that is misuse, not a mistake to retry).
  */
 public final class JoinTokens implements Attestor {
   /** Token prefix, so that a leaked token is recognisable in logs and by secret scanners. */
