@@ -22,7 +22,7 @@ public record LocalityFailover(Map<String, List<String>> failover, double overpr
       new LocalityFailover(Map.of(), DEFAULT_OVERPROVISIONING_FACTOR);
 
   public LocalityFailover {
-    failover = Map.copyOf(failover);
+    Map<String, List<String>> copy = new java.util.TreeMap<>();
     for (Map.Entry<String, List<String>> e : failover.entrySet()) {
       Names.checkLabel("locality.failover.from", e.getKey());
       for (String to : e.getValue()) {
@@ -32,8 +32,9 @@ public record LocalityFailover(Map<String, List<String>> failover, double overpr
               "locality.failover: region '" + to + "' fails over to itself (remove it from 'to')");
         }
       }
+      copy.put(e.getKey(), List.copyOf(e.getValue()));
     }
-    failover.replaceAll((k, v) -> List.copyOf(v));
+    failover = Map.copyOf(copy);
     if (!(overprovisioningFactor >= 1.0 && overprovisioningFactor <= 10.0)) {
       throw new ModelException(
           "locality.overprovisioningFactor: " + overprovisioningFactor + " (expected: 1.0..10.0)");

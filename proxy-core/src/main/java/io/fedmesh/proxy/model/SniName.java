@@ -52,7 +52,26 @@ public record SniName(ServiceName service, int port, String cluster) {
               + printable(labels[2])
               + "' (expected: 1..65535 in decimal)");
     }
+    for (int i : new int[] {0, 1, 3}) {
+      if (!isLabel(labels[i])) {
+        throw new ModelException(
+            "sni: '"
+                + printable(sni)
+                + "': label '"
+                + printable(labels[i])
+                + "' (expected: a DNS label: lower-case letters, digits and '-')");
+      }
+    }
     return new SniName(new ServiceName(labels[0], labels[1]), port, labels[3]);
+  }
+
+  private static boolean isLabel(String s) {
+    try {
+      Names.checkLabel("label", s);
+      return true;
+    } catch (ModelException e) {
+      return false;
+    }
   }
 
   private static String printable(String s) {
