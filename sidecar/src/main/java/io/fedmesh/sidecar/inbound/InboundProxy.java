@@ -1,0 +1,338 @@
+package io.fedmesh.sidecar.inbound;
+
+import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The sidecar's inbound listener: terminates mTLS (HTTP/2 or HTTP/1.1 by ALPN), authorizes the
+ * verified caller, replaces identity headers, and forwards to the local app with streaming bodies
+ * and trailers (gRPC status rides in trailers).
+ *
+ * <p>Identity headers the caller sent ({@code x-forwarded-client-cert}, {@code x-fedmesh-*}) are
+ * removed before ours are added (Contour #6586); ours are built from the verified SPIFFE IDs, which
+ * cannot hold CR or LF (CVE-2023-27493).
+ *
+ * <p>Meters: {@code fedmesh.inbound.requests} (timer; tags {@code source_trust_domain}, {@code
+ * response_class} 2xx..5xx, {@code decision} allowed/denied/bad_path/upstream_error).
+ */
+public final class InboundProxy {
+  /** Header carrying the verified caller's SPIFFE ID to the app. */
+  public static final String PEER_IDENTITY_HEADER = "x-fedmesh-peer-identity";
+
+  /** Envoy's XFCC header, in its {@code By=...;URI=...} form. */
+  public static final String XFCC_HEADER = "x-forwarded-client-cert";
+
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host");
+
+  private final Vertx vertx;
+  private final MeshTls tls;
+  private final Supplier<AuthorizationPolicy> policy;
+  private final String appHost;
+  private final int appPort;
+  private final boolean appHttp2;
+  private final String listenHost;
+  private final int listenPort;
+  private final MeterRegistry registry;
+  private final Duration appTimeout;
+  private HttpServer server;
+  private HttpClient h1;
+  private HttpClient h2;
+
+  private InboundProxy(Builder b) {
+    this.vertx = b.vertx;
+    this.tls = b.tls;
+    this.policy = b.policy;
+    this.appHost = b.appHost;
+    this.appPort = b.appPort;
+    this.appHttp2 = b.appHttp2;
+    this.listenHost = b.listenHost;
+    this.listenPort = b.listenPort;
+    this.registry = b.registry;
+    this.appTimeout = b.appTimeout;
+  }
+
+  public static Builder builder(Vertx vertx, MeshTls tls, int appPort) {
+    return new Builder(vertx, tls, appPort);
+  }
+
+  /** Starts listening; completes with the bound port. */
+  public Future<Integer> start() {
+    h1 =
+        vertx.createHttpClient(
+            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
+    h2 =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false),
+            new PoolOptions().setHttp2MaxSize(4));
+    HttpServerOptions options =
+        tls.configureServer(new HttpServerOptions())
+            .setUseAlpn(true)
+            .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+            .setMaxHeaderSize(16 * 1024)
+            .setMaxInitialLineLength(8 * 1024)
+            .setDecompressionSupported(false);
+    server = vertx.createHttpServer(options);
+    server.invalidRequestHandler(req -> req.response().setStatusCode(400).end("invalid request\n"));
+    server.requestHandler(this::handle);
+    return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
+  }
+
+  /** Stops listening and closes upstream connections. */
+  public Future<Void> close() {
+    Future<Void> s = server == null ? Future.succeededFuture() : server.close();
+    return s.compose(v -> h1 == null ? Future.succeededFuture() : h1.close())
+        .compose(v -> h2 == null ? Future.succeededFuture() : h2.close());
+  }
+
+  private void handle(HttpServerRequest req) {
+    long start = System.nanoTime();
+    HttpServerResponse resp = req.response();
+    Optional<SpiffeId> peer = MeshTls.peerId(req.connection().sslSession());
+    if (peer.isEmpty()) {
+      // Cannot happen with client auth REQUIRED; refuse rather than forward unauthenticated.
+      finish(req, resp, 403, "no verified peer identity\n", "unknown", "denied", start);
+      return;
+    }
+    SpiffeId caller = peer.get();
+    String domain = caller.trustDomain().name();
+    Optional<String> path = PathNormalizer.normalize(req.uri());
+    if (path.isEmpty()) {
+      finish(req, resp, 400, "malformed or ambiguous path\n", domain, "bad_path", start);
+      return;
+    }
+    InboundAuthorizer.Decision d =
+        InboundAuthorizer.decide(policy.get(), caller, req.method().name(), path.get());
+    if (!d.allowed()) {
+      finish(req, resp, 403, "RBAC: access denied: " + d.reason() + "\n", domain, "denied", start);
+      return;
+    }
+    req.pause();
+    HttpClient client = appHttp2 ? h2 : h1;
+    RequestOptions ro =
+        new RequestOptions()
+            .setMethod(req.method())
+            .setHost(appHost)
+            .setPort(appPort)
+            .setURI(path.get())
+            .setTimeout(appTimeout.toMillis());
+    client
+        .request(ro)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                req.resume();
+                finish(req, resp, 503, "local app unavailable\n", domain, "upstream_error", start);
+                return;
+              }
+              var creq = ar.result();
+              copyRequestHeaders(req.headers(), creq.headers());
+              creq.headers().set(PEER_IDENTITY_HEADER, caller.toString());
+              creq.headers().set(XFCC_HEADER, "By=" + tls.currentSvid().id() + ";URI=" + caller);
+              creq.headers()
+                  .set("host", req.authority() == null ? appHost : req.authority().toString());
+              if (req.headers().contains("content-length")) {
+                creq.putHeader("content-length", req.getHeader("content-length"));
+              } else if (!appHttp2) {
+                creq.setChunked(true);
+              }
+              creq.send(req)
+                  .onComplete(
+                      rar -> {
+                        if (rar.failed()) {
+                          finish(
+                              req,
+                              resp,
+                              502,
+                              "local app failed\n",
+                              domain,
+                              "upstream_error",
+                              start);
+                        } else {
+                          relay(rar.result(), req, resp, domain, start);
+                        }
+                      });
+            });
+  }
+
+  private void relay(
+      HttpClientResponse cresp,
+      HttpServerRequest req,
+      HttpServerResponse resp,
+      String domain,
+      long start) {
+    resp.setStatusCode(cresp.statusCode());
+    if (cresp.statusMessage() != null && req.version() != HttpVersion.HTTP_2) {
+      resp.setStatusMessage(cresp.statusMessage());
+    }
+    for (var e : cresp.headers()) {
+      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+        resp.headers().add(e.getKey(), e.getValue());
+      }
+    }
+    if (!resp.headers().contains("content-length") && req.version() != HttpVersion.HTTP_2) {
+      resp.setChunked(true);
+    }
+    cresp.handler(
+        buf -> {
+          resp.write(buf);
+          if (resp.writeQueueFull()) {
+            cresp.pause();
+            resp.drainHandler(v -> cresp.resume());
+          }
+        });
+    cresp.exceptionHandler(err -> resp.reset());
+    cresp.endHandler(
+        v -> {
+          MultiMap trailers = cresp.trailers();
+          if (trailers != null && !trailers.isEmpty()) {
+            resp.trailers().addAll(trailers);
+          }
+          resp.end();
+          record(domain, "allowed", cresp.statusCode(), start);
+        });
+  }
+
+  private static void copyRequestHeaders(MultiMap from, MultiMap to) {
+    for (var e : from) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(name)
+          || name.equals(XFCC_HEADER)
+          || name.startsWith("x-fedmesh-")
+          || name.equals("content-length")) {
+        continue;
+      }
+      to.add(e.getKey(), e.getValue());
+    }
+    String te = from.get("te");
+    if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
+      to.set("te", "trailers"); // gRPC needs it; the only TE value HTTP/2 allows
+    }
+  }
+
+  private void finish(
+      HttpServerRequest req,
+      HttpServerResponse resp,
+      int status,
+      String body,
+      String domain,
+      String decision,
+      long start) {
+    resp.setStatusCode(status).putHeader("content-type", "text/plain; charset=utf-8").end(body);
+    record(domain, decision, status, start);
+  }
+
+  private void record(String domain, String decision, int status, long start) {
+    if (registry == null) {
+      return;
+    }
+    Timer.builder("fedmesh.inbound.requests")
+        .tag("source_trust_domain", domain)
+        .tag("response_class", (status / 100) + "xx")
+        .tag("decision", decision)
+        .register(registry)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  /** Builds an {@link InboundProxy}; defaults: listen 0.0.0.0:15006, app on 127.0.0.1, HTTP/1.1. */
+  public static final class Builder {
+    /** Inbound port, as Istio's. */
+    public static final int DEFAULT_PORT = 15006;
+
+    private final Vertx vertx;
+    private final MeshTls tls;
+    private final int appPort;
+    private Supplier<AuthorizationPolicy> policy = () -> AuthorizationPolicy.ALLOW_MESH;
+    private String appHost = "127.0.0.1";
+    private boolean appHttp2;
+    private String listenHost = "0.0.0.0";
+    private int listenPort = DEFAULT_PORT;
+    private MeterRegistry registry;
+    private Duration appTimeout = Duration.ofSeconds(60);
+
+    Builder(Vertx vertx, MeshTls tls, int appPort) {
+      this.vertx = Objects.requireNonNull(vertx, "vertx");
+      this.tls = Objects.requireNonNull(tls, "tls");
+      if (appPort < 1 || appPort > 65535) {
+        throw new IllegalArgumentException("appPort: " + appPort + " (expected: 1..65535)");
+      }
+      this.appPort = appPort;
+    }
+
+    /** Where the policy comes from; read per request, so a new snapshot applies at once. */
+    public Builder policy(Supplier<AuthorizationPolicy> policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    public Builder appHost(String host) {
+      this.appHost = Objects.requireNonNull(host, "appHost");
+      return this;
+    }
+
+    /** Whether the app speaks HTTP/2 in clear (h2c with prior knowledge), e.g. a gRPC server. */
+    public Builder appHttp2(boolean http2) {
+      this.appHttp2 = http2;
+      return this;
+    }
+
+    public Builder listen(String host, int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+      }
+      this.listenHost = Objects.requireNonNull(host, "host");
+      this.listenPort = port;
+      return this;
+    }
+
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    public Builder appTimeout(Duration timeout) {
+      this.appTimeout = Objects.requireNonNull(timeout, "appTimeout");
+      return this;
+    }
+
+    public InboundProxy build() {
+      return new InboundProxy(this);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package io.fedmesh.sidecar.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.AuthorizationPolicy.Action;
+import io.fedmesh.proxy.model.AuthorizationRule;
+import io.fedmesh.trust.KeyAlgorithm;
+import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
+import io.fedmesh.trust.ca.Attestor;
+import io.fedmesh.trust.ca.CertificateAuthority;
+import io.fedmesh.trust.ca.Entitlement;
+import io.fedmesh.trust.ca.OperatorCredential;
+import io.fedmesh.trust.ca.SvidIssuer;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.spiffe.TrustDomain;
+import io.fedmesh.trust.svid.CertificateRequest;
+import io.fedmesh.trust.svid.Svid;
+import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Real mTLS on loopback: callers from two trust domains, a plain app behind the sidecar. */
+class InboundProxyTest {
+  private static final TrustDomain EAST = TrustDomain.of("us-east.fedmesh.local");
+  private static final TrustDomain WEST = TrustDomain.of("us-west.fedmesh.local");
+  private final CertificateAuthority eastCa = CertificateAuthority.builder(EAST).build();
+  private final CertificateAuthority westCa = CertificateAuthority.builder(WEST).build();
+  private final BundleSet bundles =
+      BundleSet.builder(TrustBundle.of(WEST, List.of(westCa.root()), 1, null))
+          .add(TrustBundle.of(EAST, List.of(eastCa.root()), 1, null))
+          .build();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final AtomicReference<AuthorizationPolicy> policy =
+      new AtomicReference<>(AuthorizationPolicy.ALLOW_MESH);
+  private Vertx vertx;
+  private int inboundPort;
+
+  static Svid svid(CertificateAuthority ca, String path) {
+    CertificateRequest csr =
+        CertificateRequest.create(
+            SpiffeId.parse(ca.trustDomain().idString() + path), KeyAlgorithm.EC_P256);
+    SvidIssuer issuer =
+        SvidIssuer.builder(ca)
+            .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
+            .build();
+    return Svid.of(
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("t")));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    // The app: echoes what it was told about the caller, and sends trailers on /grpc-like.
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req ->
+                            req.body()
+                                .onSuccess(
+                                    body -> {
+                                      var resp = req.response();
+                                      resp.putHeader(
+                                          "x-seen-peer",
+                                          String.valueOf(
+                                              req.getHeader(InboundProxy.PEER_IDENTITY_HEADER)));
+                                      resp.putHeader(
+                                          "x-seen-xfcc",
+                                          String.valueOf(req.getHeader(InboundProxy.XFCC_HEADER)));
+                                      resp.putHeader(
+                                          "x-seen-spoof",
+                                          String.valueOf(req.getHeader("x-fedmesh-spoof")));
+                                      resp.putHeader("x-seen-path", req.uri());
+                                      resp.end("body:" + body);
+                                    }))
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    MeshTls tls = MeshTls.builder(svid(westCa, "/ns/default/sa/reviews"), bundles).build();
+    inboundPort =
+        await(
+            InboundProxy.builder(vertx, tls, appPort)
+                .listen("127.0.0.1", 0)
+                .policy(policy::get)
+                .meterRegistry(registry)
+                .build()
+                .start());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private HttpClient client(Svid callerSvid, HttpVersion version) {
+    MeshTls tls = MeshTls.builder(callerSvid, bundles).build();
+    return vertx.createHttpClient(
+        tls.configureClient(
+            new HttpClientOptions().setProtocolVersion(version).setUseAlpn(true),
+            id ->
+                id.equals(SpiffeId.parse("spiffe://us-west.fedmesh.local/ns/default/sa/reviews"))));
+  }
+
+  private HttpClientResponse call(HttpClient c, HttpMethod m, String uri, String spoofXfcc)
+      throws Exception {
+    RequestOptions ro =
+        new RequestOptions().setMethod(m).setHost("127.0.0.1").setPort(inboundPort).setURI(uri);
+    if (spoofXfcc != null) {
+      ro.putHeader(InboundProxy.XFCC_HEADER, spoofXfcc)
+          .putHeader(InboundProxy.PEER_IDENTITY_HEADER, spoofXfcc)
+          .putHeader("x-fedmesh-spoof", "yes");
+    }
+    return await(c.request(ro).compose(r -> r.send(Buffer.buffer("hello"))));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = HttpVersion.class,
+      names = {"HTTP_1_1", "HTTP_2"})
+  void forwardsWithVerifiedIdentityAndStripsSpoofedHeaders(HttpVersion version) throws Exception {
+    HttpClient c = client(svid(eastCa, "/ns/shop/sa/frontend"), version);
+    HttpClientResponse r =
+        call(
+            c,
+            HttpMethod.POST,
+            "/api//items/../orders?q=1",
+            "By=spiffe://evil/x;URI=spiffe://us-west.fedmesh.local/ns/admin/sa/root");
+    String body = await(r.body()).toString();
+    assertThat(r.version()).isEqualTo(version);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(body).isEqualTo("body:hello");
+    assertThat(r.getHeader("x-seen-peer"))
+        .isEqualTo("spiffe://us-east.fedmesh.local/ns/shop/sa/frontend");
+    assertThat(r.getHeader("x-seen-xfcc"))
+        .isEqualTo(
+            "By=spiffe://us-west.fedmesh.local/ns/default/sa/reviews;URI=spiffe://us-east.fedmesh.local/ns/shop/sa/frontend");
+    assertThat(r.getHeader("x-seen-spoof")).isEqualTo("null");
+    assertThat(r.getHeader("x-seen-path")).isEqualTo("/api/orders?q=1");
+  }
+
+  @Test
+  void denyRuleByPrincipalPrefixAcrossTrustDomainsGives403WithReason() throws Exception {
+    policy.set(
+        new AuthorizationPolicy(
+            Action.ALLOW,
+            List.of(
+                new AuthorizationRule(
+                    "deny-east-legacy",
+                    Action.DENY,
+                    List.of("spiffe://us-east.fedmesh.local/ns/legacy/*"),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of()))));
+    HttpClientResponse denied =
+        call(
+            client(svid(eastCa, "/ns/legacy/sa/old"), HttpVersion.HTTP_2),
+            HttpMethod.GET,
+            "/x",
+            null);
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(await(denied.body()).toString()).contains("denied by rule 'deny-east-legacy'");
+    HttpClientResponse allowed =
+        call(
+            client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2),
+            HttpMethod.GET,
+            "/x",
+            null);
+    assertThat(allowed.statusCode()).isEqualTo(200);
+    assertThat(registry.find("fedmesh.inbound.requests").tag("decision", "denied").timer().count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void defaultDenyAllowsOnlyTheListedNamespaceMethodAndPathPrefix() throws Exception {
+    policy.set(
+        new AuthorizationPolicy(
+            Action.DENY,
+            List.of(
+                new AuthorizationRule(
+                    "allow-shop-api-get",
+                    Action.ALLOW,
+                    List.of(),
+                    List.of("us-east.fedmesh.local"),
+                    List.of("shop"),
+                    List.of("GET"),
+                    List.of("/api")))));
+    HttpClient shop = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_1_1);
+    assertThat(call(shop, HttpMethod.GET, "/api/items", null).statusCode()).isEqualTo(200);
+    assertThat(call(shop, HttpMethod.GET, "/api", null).statusCode()).isEqualTo(200);
+    assertThat(call(shop, HttpMethod.POST, "/api/items", null).statusCode()).isEqualTo(403);
+    assertThat(call(shop, HttpMethod.GET, "/apix", null).statusCode()).isEqualTo(403);
+    assertThat(call(shop, HttpMethod.GET, "/admin", null).statusCode()).isEqualTo(403);
+    // Normalization tricks do not reach /admin through an allowed prefix.
+    assertThat(call(shop, HttpMethod.GET, "/api/../admin", null).statusCode()).isEqualTo(403);
+    assertThat(call(shop, HttpMethod.GET, "/api/%2e%2e/admin", null).statusCode()).isEqualTo(403);
+    assertThat(call(shop, HttpMethod.GET, "/api%2f..%2fadmin", null).statusCode()).isEqualTo(400);
+    HttpClient west = client(svid(westCa, "/ns/shop/sa/web"), HttpVersion.HTTP_1_1);
+    assertThat(call(west, HttpMethod.GET, "/api/items", null).statusCode())
+        .as("same namespace name in another trust domain")
+        .isEqualTo(403);
+  }
+
+  @Test
+  void callerFromAnUnfederatedCaIsRefusedAtTheHandshake() {
+    CertificateAuthority rogue =
+        CertificateAuthority.builder(TrustDomain.of("rogue.example")).build();
+    MeshTls rogueTls = MeshTls.builder(svid(rogue, "/ns/shop/sa/web"), bundles).build();
+    HttpClient c =
+        vertx.createHttpClient(rogueTls.configureClient(new HttpClientOptions(), id -> true));
+    assertThatThrownBy(() -> call(c, HttpMethod.GET, "/x", null)).isNotNull();
+  }
+}
