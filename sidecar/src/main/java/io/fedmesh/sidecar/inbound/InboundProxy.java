@@ -254,6 +254,15 @@ public final class InboundProxy {
       String domain,
       String decision,
       long start) {
+    if (!req.isEnded()) {
+      // The caller is still sending a body we will not forward. HTTP/1.x: say the connection
+      // closes after this response, so the client does not race a reuse against the close.
+      if (req.version() != HttpVersion.HTTP_2) {
+        resp.putHeader("connection", "close");
+      }
+      req.handler(buf -> {});
+      req.resume();
+    }
     resp.setStatusCode(status).putHeader("content-type", "text/plain; charset=utf-8").end(body);
     record(domain, decision, status, start);
   }
