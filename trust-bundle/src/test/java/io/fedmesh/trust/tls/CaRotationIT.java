@@ -97,8 +97,10 @@ class CaRotationIT {
             .engine(engine)
             .meterRegistry(registry)
             .build();
+    Svid firstEastSvid = east.svid("/ns/default/sa/frontend", shortTtl);
+    Instant firstEastSvidExpiry = firstEastSvid.notAfter();
     MeshTls clientTls =
-        MeshTls.builder(east.svid("/ns/default/sa/frontend", shortTtl), eastSet)
+        MeshTls.builder(firstEastSvid, eastSet)
             .engine(engine)
             .meterRegistry(registry)
             .build();
@@ -171,8 +173,15 @@ class CaRotationIT {
       int mark3 = sent.get();
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() >= mark3 + 20);
 
-      // 3. Old roots stay until every SVID they signed has expired, then leave.
-      assertThat(east.rotation.retireExpired()).isZero();
+      // 3. Old roots stay until every SVID they signed has expired, then leave: the old east root
+      // must not leave the bundle before the first (short-lived) east SVID expired.
+      AtomicReference<Instant> eastRetiredAt = new AtomicReference<>();
+      east.rotation.addListener(
+          b -> {
+            if (b.x509Authorities().size() == 1) {
+              eastRetiredAt.compareAndSet(null, Instant.now());
+            }
+          });
       Awaitility.await()
           .atMost(Duration.ofSeconds(15))
           .pollInterval(Duration.ofMillis(200))
@@ -183,6 +192,7 @@ class CaRotationIT {
                 return east.rotation.phase() == CaRotation.Phase.STEADY
                     && west.rotation.phase() == CaRotation.Phase.STEADY;
               });
+      assertThat(eastRetiredAt.get()).isAfterOrEqualTo(firstEastSvidExpiry);
       TrustBundle eastBundle = westSet.get(eastNext.trustDomain()).orElseThrow();
       assertThat(eastBundle.x509Authorities()).containsExactly(eastNext.root());
       // initial, prepare, retire: activation reorders the roots but changes none
