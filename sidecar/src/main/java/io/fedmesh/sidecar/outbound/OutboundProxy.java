@@ -1,0 +1,576 @@
+package io.fedmesh.sidecar.outbound;
+
+import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.Service;
+import io.fedmesh.proxy.model.ServiceName;
+import io.fedmesh.proxy.model.TrafficPolicy;
+import io.fedmesh.proxy.routing.CircuitBreakerGate;
+import io.fedmesh.proxy.routing.EndpointLease;
+import io.fedmesh.proxy.routing.LocalityLoadBalancer;
+import io.fedmesh.proxy.routing.Outcome;
+import io.fedmesh.proxy.routing.PickContext;
+import io.fedmesh.proxy.routing.RetryBudget;
+import io.fedmesh.proxy.routing.RetryDecision;
+import io.fedmesh.proxy.routing.UpstreamFailure;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.net.ConnectException;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The sidecar's outbound listener: the app sends plain HTTP/1.1 or h2c to it with a mesh host
+ * ({@link Destination}); the proxy picks an endpoint locality-first ({@link LocalityLoadBalancer}),
+ * opens mTLS with the workload's SVID straight to a local endpoint's inbound sidecar, or to the
+ * owning cluster's east-west gateway with the endpoint's SNI, checks that the server presents one
+ * of the service's SPIFFE IDs, and relays the response. Failed tries are retried within the
+ * service's retry policy and budget, preferring another endpoint and, for locality-wide failures,
+ * another locality; bodies up to {@link Builder#DEFAULT_MAX_BUFFERED_BODY} are buffered so they can
+ * be replayed, larger ones stream and are retried only when they were never sent.
+ *
+ * <p>Meters: {@code fedmesh.outbound.requests} (timer; tags {@code destination_service}, {@code
+ * destination_cluster}, {@code response_class}), {@code fedmesh.outbound.retries} (counter; tag
+ * {@code destination_service}), {@code fedmesh.outbound.rejected} (counter; tags {@code
+ * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open,
+ * body_too_large).
+ */
+public final class OutboundProxy {
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length");
+
+  private final Vertx vertx;
+  private final MeshTls tls;
+  private final Supplier<ProxySnapshot> snapshots;
+  private final String listenHost;
+  private final int listenPort;
+  private final MeterRegistry registry;
+  private final int maxBufferedBody;
+  private final Map<ServiceName, Upstream> upstreams = new ConcurrentHashMap<>();
+  private HttpServer server;
+
+  /** Per-service routing state, rebuilt when the snapshot changes the service or its policy. */
+  private final class Upstream {
+    final Service service;
+    final TrafficPolicy policy;
+    final long version;
+    final LocalityLoadBalancer balancer;
+    final CircuitBreakerGate gate;
+    final RetryBudget budget;
+    final HttpClient client;
+
+    Upstream(ProxySnapshot snapshot, Service service) {
+      this.service = service;
+      this.policy = snapshot.policy(service.name());
+      this.version = snapshot.version();
+      this.balancer = LocalityLoadBalancer.builder(snapshot.locality()).build();
+      this.balancer.update(service.endpoints(), policy.locality());
+      this.gate = new CircuitBreakerGate(policy.circuitBreaker());
+      this.budget = RetryBudget.of(policy.retries(), System::nanoTime);
+      Set<SpiffeId> identities = new HashSet<>(service.identities());
+      this.client =
+          vertx.createHttpClient(
+              tls.configureClient(
+                  new HttpClientOptions()
+                      .setProtocolVersion(HttpVersion.HTTP_2)
+                      .setUseAlpn(true)
+                      .setForceSni(true)
+                      .setKeepAlive(true),
+                  identities::contains),
+              new PoolOptions()
+                  .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
+                  .setHttp2MaxSize(4)
+                  .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+    }
+  }
+
+  private OutboundProxy(Builder b) {
+    this.vertx = b.vertx;
+    this.tls = b.tls;
+    this.snapshots = b.snapshots;
+    this.listenHost = b.listenHost;
+    this.listenPort = b.listenPort;
+    this.registry = b.registry;
+    this.maxBufferedBody = b.maxBufferedBody;
+  }
+
+  public static Builder builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
+    return new Builder(vertx, tls, snapshots);
+  }
+
+  /** Starts listening (HTTP/1.1 and h2c); completes with the bound port. */
+  public Future<Integer> start() {
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHttp2ClearTextEnabled(true)
+                .setMaxHeaderSize(16 * 1024)
+                .setMaxInitialLineLength(8 * 1024));
+    server.invalidRequestHandler(req -> req.response().setStatusCode(400).end("invalid request\n"));
+    server.requestHandler(this::handle);
+    return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
+  }
+
+  /** Stops listening and closes upstream pools. */
+  public Future<Void> close() {
+    Future<Void> f = server == null ? Future.succeededFuture() : server.close();
+    for (Upstream u : upstreams.values()) {
+      f = f.compose(v -> u.client.close());
+    }
+    return f;
+  }
+
+  /** The routing state of {@code service}, if it has been used. */
+  public LocalityLoadBalancer balancer(ServiceName service) {
+    Upstream u = upstreams.get(service);
+    return u == null ? null : u.balancer;
+  }
+
+  private Upstream upstream(ProxySnapshot snapshot, Service service) {
+    Upstream u = upstreams.get(service.name());
+    if (u == null || u.version != snapshot.version()) {
+      Upstream fresh = new Upstream(snapshot, service);
+      Upstream old = upstreams.put(service.name(), fresh);
+      if (old != null) {
+        old.client.close();
+      }
+      u = fresh;
+    }
+    return u;
+  }
+
+  private void handle(HttpServerRequest req) {
+    long start = System.nanoTime();
+    ProxySnapshot snapshot = snapshots.get();
+    HostAndPort authority = req.authority();
+    String host = authority == null ? req.getHeader("host") : authority.host();
+    var dest = Destination.resolve(host, snapshot);
+    if (dest.isEmpty()) {
+      reject(
+          req,
+          503,
+          "no_route",
+          "-",
+          "no route to host '"
+              + host
+              + "': not a service of this mesh (expected"
+              + " <svc>.<ns>.svc.cluster.local or <svc>.<ns>.svc.clusterset.local)\n");
+      return;
+    }
+    Service service = dest.get().service();
+    Upstream up = upstream(snapshot, service);
+    var permit = up.gate.tryAcquireRequest();
+    if (!permit.isGranted()) {
+      reject(
+          req,
+          503,
+          "circuit_open",
+          service.name().toString(),
+          "circuit breaker open for "
+              + service.name()
+              + " ("
+              + permit.rejection().map(Object::toString).orElse("limit")
+              + ")\n");
+      return;
+    }
+    up.budget.onRequest();
+    String method = req.method().name();
+    boolean idempotent = RetryDecision.isIdempotent(method);
+    Call call = new Call(req, up, dest.get(), idempotent, start, permit);
+    long contentLength = parseLength(req.getHeader("content-length"));
+    boolean bodyless =
+        contentLength == 0
+            || (contentLength < 0
+                && req.getHeader("transfer-encoding") == null
+                && req.version() != HttpVersion.HTTP_2);
+    if (bodyless) {
+      call.body = Buffer.buffer();
+      req.end().onComplete(v -> call.attempt(PickContext.FIRST_TRY, 0));
+    } else if (contentLength >= 0 && contentLength <= maxBufferedBody) {
+      req.body()
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  call.finish(400, "request body failed: " + ar.cause().getMessage() + "\n", "-");
+                } else {
+                  call.body = ar.result();
+                  call.attempt(PickContext.FIRST_TRY, 0);
+                }
+              });
+    } else {
+      req.pause(); // streamed once; only never-sent failures are retried
+      call.attempt(PickContext.FIRST_TRY, 0);
+    }
+  }
+
+  private static long parseLength(String s) {
+    if (s == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** One request from the app, across its tries. */
+  private final class Call {
+    final HttpServerRequest req;
+    final Upstream up;
+    final Destination dest;
+    final boolean idempotent;
+    final long start;
+    final CircuitBreakerGate.Permit permit;
+    Buffer body; // null: streaming
+    boolean done;
+
+    Call(
+        HttpServerRequest req,
+        Upstream up,
+        Destination dest,
+        boolean idempotent,
+        long start,
+        CircuitBreakerGate.Permit permit) {
+      this.req = req;
+      this.up = up;
+      this.dest = dest;
+      this.idempotent = idempotent;
+      this.start = start;
+      this.permit = permit;
+    }
+
+    void attempt(PickContext context, int retries) {
+      PickContext ctx = context;
+      if (dest.onlyCluster().isPresent()) {
+        // Only one cluster may serve: steer away from all others.
+        for (Endpoint e : up.service.endpoints()) {
+          if (!e.locality().cluster().equals(dest.onlyCluster().get())) {
+            ctx = ctx.withTried(e);
+          }
+        }
+      }
+      var lease = up.balancer.pick(ctx);
+      if (lease.isEmpty() || !allowed(lease.get().endpoint())) {
+        lease.ifPresent(EndpointLease::release);
+        count("fedmesh.outbound.rejected", "no_healthy_upstream");
+        finish(503, "no healthy upstream for " + up.service.name() + "\n", "-");
+        return;
+      }
+      EndpointLease l = lease.get();
+      Endpoint e = l.endpoint();
+      RequestOptions ro =
+          new RequestOptions()
+              .setMethod(req.method())
+              .setServer(SocketAddress.inetSocketAddress(e.port(), e.host()))
+              .setHost(e.sni().orElse(e.host()))
+              .setPort(e.port())
+              .setURI(req.uri())
+              .setTimeout(up.policy.retries().perTryTimeout().toMillis())
+              .setConnectTimeout(Math.min(up.policy.retries().perTryTimeout().toMillis(), 5_000));
+      PickContext tried = ctx.withTried(e);
+      up.client
+          .request(ro)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  failed(l, tried, retries, UpstreamFailure.CONNECT_FAILURE, ar.cause());
+                  return;
+                }
+                HttpClientRequest creq = ar.result();
+                String authority = req.authority() == null ? null : req.authority().toString();
+                if (authority != null) {
+                  creq.authority(HostAndPort.parseAuthority(authority, -1));
+                }
+                copyHeaders(req.headers(), creq.headers());
+                Future<HttpClientResponse> sent;
+                if (body != null) {
+                  sent = creq.send(body);
+                } else {
+                  if (req.getHeader("content-length") != null) {
+                    creq.putHeader("content-length", req.getHeader("content-length"));
+                  } else {
+                    creq.setChunked(true);
+                  }
+                  sent = creq.send(req);
+                  body = null;
+                }
+                sent.onComplete(
+                    rar -> {
+                      if (rar.failed()) {
+                        failed(l, tried, retries, failureOf(rar.cause()), rar.cause());
+                        return;
+                      }
+                      HttpClientResponse cresp = rar.result();
+                      int status = cresp.statusCode();
+                      if (status >= 500
+                          && body != null
+                          && retries < up.policy.retries().attempts()) {
+                        RetryDecision d =
+                            RetryDecision.decide(
+                                up.policy.retries(),
+                                up.budget,
+                                idempotent,
+                                UpstreamFailure.status(status),
+                                e,
+                                retries);
+                        if (d.retry()) {
+                          l.complete(Outcome.ofStatus(status));
+                          cresp.end(); // discard this try's body
+                          count("fedmesh.outbound.retries", null);
+                          attempt(tried.afterFailure(e, d), retries + 1);
+                          return;
+                        }
+                      }
+                      relay(l, cresp, e);
+                    });
+              });
+    }
+
+    private boolean allowed(Endpoint e) {
+      return dest.onlyCluster().map(c -> c.equals(e.locality().cluster())).orElse(true);
+    }
+
+    private void failed(
+        EndpointLease l, PickContext tried, int retries, UpstreamFailure failure, Throwable cause) {
+      l.complete(failure.outcome());
+      boolean replayable = body != null || failure.neverProcessed();
+      RetryDecision d =
+          RetryDecision.decide(
+              up.policy.retries(), up.budget, idempotent, failure, l.endpoint(), retries);
+      if (replayable && d.retry() && !done) {
+        count("fedmesh.outbound.retries", null);
+        attempt(tried.afterFailure(l.endpoint(), d), retries + 1);
+        return;
+      }
+      int status = failure.kind() == UpstreamFailure.Kind.PER_TRY_TIMEOUT ? 504 : 503;
+      finish(
+          status,
+          "upstream " + up.service.name() + " failed: " + describe(cause) + "\n",
+          l.endpoint().locality().cluster());
+    }
+
+    private void relay(EndpointLease l, HttpClientResponse cresp, Endpoint e) {
+      HttpServerResponse resp = req.response();
+      resp.setStatusCode(cresp.statusCode());
+      for (var h : cresp.headers()) {
+        if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+          resp.headers().add(h.getKey(), h.getValue());
+        }
+      }
+      String length = cresp.getHeader("content-length");
+      if (length != null && req.version() != HttpVersion.HTTP_2) {
+        resp.putHeader("content-length", length);
+      } else if (req.version() != HttpVersion.HTTP_2) {
+        resp.setChunked(true);
+      }
+      cresp.handler(
+          buf -> {
+            resp.write(buf);
+            if (resp.writeQueueFull()) {
+              cresp.pause();
+              resp.drainHandler(v -> cresp.resume());
+            }
+          });
+      cresp.exceptionHandler(
+          err -> {
+            l.complete(Outcome.GATEWAY_ERROR);
+            done = true;
+            permit.release();
+            resp.reset();
+          });
+      cresp.endHandler(
+          v -> {
+            MultiMap trailers = cresp.trailers();
+            if (trailers != null && !trailers.isEmpty()) {
+              resp.trailers().addAll(trailers);
+            }
+            resp.end();
+            l.complete(Outcome.ofStatus(cresp.statusCode()));
+            record(cresp.statusCode(), e.locality().cluster());
+          });
+    }
+
+    void finish(int status, String message, String cluster) {
+      if (done) {
+        return;
+      }
+      HttpServerResponse resp = req.response();
+      if (!resp.ended() && !resp.headWritten()) {
+        resp.setStatusCode(status)
+            .putHeader("content-type", "text/plain; charset=utf-8")
+            .end(message);
+      } else if (!resp.ended()) {
+        resp.reset();
+      }
+      record(status, cluster);
+    }
+
+    private void record(int status, String cluster) {
+      if (done) {
+        return;
+      }
+      done = true;
+      permit.release();
+      if (registry != null) {
+        Timer.builder("fedmesh.outbound.requests")
+            .tag("destination_service", up.service.name().toString())
+            .tag("destination_cluster", cluster)
+            .tag("response_class", (status / 100) + "xx")
+            .register(registry)
+            .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    private void count(String name, String reason) {
+      if (registry == null) {
+        return;
+      }
+      Counter.Builder b =
+          Counter.builder(name).tag("destination_service", up.service.name().toString());
+      if (reason != null) {
+        b.tag("reason", reason);
+      }
+      b.register(registry).increment();
+    }
+  }
+
+  private static UpstreamFailure failureOf(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException) {
+        return UpstreamFailure.CONNECT_FAILURE;
+      }
+      if (c instanceof java.util.concurrent.TimeoutException
+          || String.valueOf(c.getMessage()).contains("timeout")) {
+        return UpstreamFailure.PER_TRY_TIMEOUT;
+      }
+    }
+    return UpstreamFailure.RESET;
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return t.getClass().getSimpleName()
+        + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
+  }
+
+  private static void copyHeaders(MultiMap from, MultiMap to) {
+    for (var e : from) {
+      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+        to.add(e.getKey(), e.getValue());
+      }
+    }
+    String te = from.get("te");
+    if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
+      to.set("te", "trailers");
+    }
+  }
+
+  private void reject(
+      HttpServerRequest req, int status, String reason, String service, String body) {
+    if (registry != null) {
+      Counter.builder("fedmesh.outbound.rejected")
+          .tag("destination_service", service)
+          .tag("reason", reason)
+          .register(registry)
+          .increment();
+    }
+    if (!req.isEnded()) {
+      if (req.version() != HttpVersion.HTTP_2) {
+        req.response().putHeader("connection", "close");
+      }
+      req.handler(b -> {});
+      req.resume();
+    }
+    req.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "text/plain; charset=utf-8")
+        .end(body);
+  }
+
+  /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001. */
+  public static final class Builder {
+    /** Outbound port, as Istio's. */
+    public static final int DEFAULT_PORT = 15001;
+
+    /** Bodies up to this size are buffered so that a failed try can be replayed. */
+    public static final int DEFAULT_MAX_BUFFERED_BODY = 64 * 1024;
+
+    private final Vertx vertx;
+    private final MeshTls tls;
+    private final Supplier<ProxySnapshot> snapshots;
+    private String listenHost = "127.0.0.1";
+    private int listenPort = DEFAULT_PORT;
+    private MeterRegistry registry;
+    private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
+
+    Builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
+      this.vertx = Objects.requireNonNull(vertx, "vertx");
+      this.tls = Objects.requireNonNull(tls, "tls");
+      this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+    }
+
+    public Builder listen(String host, int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+      }
+      this.listenHost = Objects.requireNonNull(host, "host");
+      this.listenPort = port;
+      return this;
+    }
+
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /** Largest body buffered for replay, 0..16 MiB. */
+    public Builder maxBufferedBody(int bytes) {
+      if (bytes < 0 || bytes > 16 << 20) {
+        throw new IllegalArgumentException(
+            "maxBufferedBody: " + bytes + " (expected: 0..16777216)");
+      }
+      this.maxBufferedBody = bytes;
+      return this;
+    }
+
+    public OutboundProxy build() {
+      return new OutboundProxy(this);
+    }
+  }
+}

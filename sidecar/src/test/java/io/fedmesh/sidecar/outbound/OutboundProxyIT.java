@@ -1,0 +1,227 @@
+package io.fedmesh.sidecar.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.Protocol;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.Service;
+import io.fedmesh.proxy.model.ServiceName;
+import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.trust.KeyAlgorithm;
+import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
+import io.fedmesh.trust.ca.Attestor;
+import io.fedmesh.trust.ca.CertificateAuthority;
+import io.fedmesh.trust.ca.Entitlement;
+import io.fedmesh.trust.ca.OperatorCredential;
+import io.fedmesh.trust.ca.SvidIssuer;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.spiffe.TrustDomain;
+import io.fedmesh.trust.svid.CertificateRequest;
+import io.fedmesh.trust.svid.Svid;
+import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * app → outbound sidecar → mTLS → inbound sidecar → app, in one cluster with two zones, on loopback
+ * with real TLS.
+ */
+class OutboundProxyIT {
+  private static final TrustDomain EAST = TrustDomain.of("us-east.fedmesh.local");
+  private static final Locality ZONE_A = new Locality("us-east", "us-east-1a", "us-east");
+  private static final Locality ZONE_B = new Locality("us-east", "us-east-1b", "us-east");
+  private static final SpiffeId REVIEWS =
+      SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/reviews");
+  private final CertificateAuthority ca = CertificateAuthority.builder(EAST).build();
+  private final BundleSet bundles = BundleSet.of(TrustBundle.of(EAST, List.of(ca.root()), 1, null));
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
+  private Vertx vertx;
+  private InboundProxy inboundA;
+  private int outboundPort;
+  private HttpClient app;
+
+  private Svid svid(SpiffeId id) {
+    CertificateRequest csr = CertificateRequest.create(id, KeyAlgorithm.EC_P256);
+    SvidIssuer issuer =
+        SvidIssuer.builder(ca).attestor(Attestor.operator(op -> Entitlement.anyIn(EAST))).build();
+    return Svid.of(
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("t")));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  /** A reviews replica: an app answering with its zone, behind an inbound sidecar. */
+  private InboundProxy replica(String zone, int[] port) throws Exception {
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req ->
+                            req.body()
+                                .onSuccess(
+                                    b ->
+                                        req.response()
+                                            .putHeader("x-zone", zone)
+                                            .end(zone + ":" + req.method() + ":" + b)))
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    InboundProxy inbound = InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build();
+    port[0] = await(inbound.start());
+    return inbound;
+  }
+
+  private ProxySnapshot snapshot(List<Endpoint> endpoints, List<SpiffeId> identities) {
+    Service reviews =
+        new Service(
+            new ServiceName("reviews", "default"),
+            List.of(new ServicePort("http", 9080, Protocol.HTTP)),
+            identities,
+            false,
+            endpoints);
+    return new ProxySnapshot(
+        1,
+        "us-east",
+        ZONE_A,
+        Map.of(reviews.name(), reviews),
+        Map.of(),
+        AuthorizationPolicy.ALLOW_MESH);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    int[] a = new int[1];
+    int[] b = new int[1];
+    inboundA = replica("us-east-1a", a);
+    replica("us-east-1b", b);
+    snapshot.set(
+        snapshot(
+            List.of(
+                Endpoint.local("reviews-a", "127.0.0.1", a[0], ZONE_A),
+                Endpoint.local("reviews-b", "127.0.0.1", b[0], ZONE_B)),
+            List.of(REVIEWS)));
+    MeshTls frontendTls =
+        MeshTls.builder(
+                svid(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
+                bundles)
+            .build();
+    outboundPort =
+        await(
+            OutboundProxy.builder(vertx, frontendTls, snapshot::get)
+                .listen("127.0.0.1", 0)
+                .meterRegistry(registry)
+                .build()
+                .start());
+    app = vertx.createHttpClient(new HttpClientOptions());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  /** Status and body of one call from the app through its outbound sidecar. */
+  private String call(HttpClient client, HttpMethod method, String host, String body)
+      throws Exception {
+    RequestOptions ro =
+        new RequestOptions()
+            .setMethod(method)
+            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+            .setHost(host)
+            .setPort(9080)
+            .setURI("/reviews/1");
+    return await(
+        client
+            .request(ro)
+            .compose(r -> r.send(Buffer.buffer(body)))
+            .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+  }
+
+  @Test
+  void sameZoneServesWhileHealthy() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
+          .isEqualTo("200 us-east-1a:GET:");
+    }
+  }
+
+  @Test
+  void postBodyIsRelayedOverHttp2FromTheApp() throws Exception {
+    HttpClient h2c =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+    assertThat(call(h2c, HttpMethod.POST, "reviews.default.svc.cluster.local", "stars=5"))
+        .isEqualTo("200 us-east-1a:POST:stars=5");
+  }
+
+  @Test
+  void killingTheLocalZoneFailsOverWithZeroFailedIdempotentRequests() throws Exception {
+    assertThat(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
+        .startsWith("200 us-east-1a");
+    await(inboundA.close());
+    List<String> results = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      results.add(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""));
+    }
+    assertThat(results).allMatch(r -> r.equals("200 us-east-1b:GET:"));
+    assertThat(registry.find("fedmesh.outbound.retries").counter()).isNotNull();
+  }
+
+  @Test
+  void unknownHostGets503NamingIt() throws Exception {
+    assertThat(call(app, HttpMethod.GET, "ratings.default.svc.cluster.local", ""))
+        .startsWith("503 no route to host 'ratings.default.svc.cluster.local'");
+  }
+
+  @Test
+  void aServerPresentingAnotherIdentityIsRefused() throws Exception {
+    ProxySnapshot good = snapshot.get();
+    snapshot.set(
+        new ProxySnapshot(
+            2,
+            good.cluster(),
+            good.locality(),
+            Map.of(
+                new ServiceName("reviews", "default"),
+                new Service(
+                    new ServiceName("reviews", "default"),
+                    good.services().values().iterator().next().ports(),
+                    List.of(
+                        SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/not-reviews")),
+                    false,
+                    good.services().values().iterator().next().endpoints())),
+            Map.of(),
+            AuthorizationPolicy.ALLOW_MESH));
+    assertThat(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
+        .startsWith("503");
+  }
+}
