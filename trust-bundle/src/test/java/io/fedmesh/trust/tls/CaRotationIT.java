@@ -100,10 +100,7 @@ class CaRotationIT {
     Svid firstEastSvid = east.svid("/ns/default/sa/frontend", shortTtl);
     Instant firstEastSvidExpiry = firstEastSvid.notAfter();
     MeshTls clientTls =
-        MeshTls.builder(firstEastSvid, eastSet)
-            .engine(engine)
-            .meterRegistry(registry)
-            .build();
+        MeshTls.builder(firstEastSvid, eastSet).engine(engine).meterRegistry(registry).build();
 
     Vertx vertx = Vertx.vertx();
     AtomicInteger sent = new AtomicInteger();
