@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -85,7 +86,8 @@ final class GatewayConnection {
     }
     SniName sni;
     try {
-      sni = SniName.parse(serverName.get());
+      // Host names compare case-insensitively (RFC 6066 §3, RFC 4343).
+      sni = SniName.parse(serverName.get().toLowerCase(Locale.ROOT));
     } catch (ModelException e) {
       reject(RejectReason.MALFORMED_SNI, GatewayMetrics.NO_SERVICE);
       return;

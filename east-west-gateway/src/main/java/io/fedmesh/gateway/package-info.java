@@ -8,7 +8,8 @@
  * <p>A caller's sidecar connects to the owning cluster's gateway (default port {@value
  * io.fedmesh.gateway.EastWestGateway#DEFAULT_PORT}) and sends, in its ClientHello, the SNI {@code
  * <service>.<namespace>.<port>.<cluster>.fedmesh} ({@link io.fedmesh.proxy.model.SniName}), e.g.
- * {@code reviews.default.9080.us-west.fedmesh}. The gateway routes it only when all hold:
+ * {@code reviews.default.9080.us-west.fedmesh}, compared case-insensitively; a trailing dot is not
+ * accepted. The gateway routes it only when all hold:
  *
  * <ol>
  *   <li>{@code cluster} is the gateway's own cluster;
