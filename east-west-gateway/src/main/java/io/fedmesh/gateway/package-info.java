@@ -73,8 +73,9 @@
  * starting or draining), {@code /live} and {@code /metrics} (Prometheus text). With {@link
  * io.fedmesh.gateway.EastWestGateway.Builder#peerTls} an mTLS listener serves {@code GET /health}
  * to linked clusters' controllers: {@code {"cluster", "ready", "activeConnections",
- * "connectionsPerSecond", "routes"}}; a client without a certificate from a federated trust domain
- * cannot complete the handshake.
+ * "connectionsPerSecond", "routes"}}, status 200 when ready and 503 (same body) while starting or
+ * draining, so a probe can act on the status alone; a client without a certificate from a federated
+ * trust domain cannot complete the handshake.
  *
  * <h2>Metrics</h2>
  *
@@ -82,7 +83,8 @@
  *
  * <h2>Threads</h2>
  *
- * <p>Each connection is handled on its event loop; nothing blocks. Routes are read from an atomic
+ * <p>Each connection is handled on its event loop; nothing blocks. One gateway binds its listener
+ * from one Vert.x context, so its connections share one event loop. Routes are read from an atomic
  * snapshot reference at ClientHello time, so {@link io.fedmesh.gateway.EastWestGateway#update}
  * takes effect on the next connection without a restart.
  *

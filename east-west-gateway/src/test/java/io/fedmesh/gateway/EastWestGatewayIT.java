@@ -128,6 +128,55 @@ class EastWestGatewayIT {
     return get(server.listen(0, "127.0.0.1")).actualPort();
   }
 
+  /** A workload's inbound that echoes bytes as they come, with back-pressure. */
+  private int rawEchoBackend() throws Exception {
+    MeshTls tls = mesh.tls(mesh.west, "/ns/default/sa/reviews");
+    NetServer server = vertx.createNetServer(tls.configureServer(new NetServerOptions()));
+    server.connectHandler(so -> so.pipeTo(so));
+    return get(server.listen(0, "127.0.0.1")).actualPort();
+  }
+
+  /**
+   * Sends {@code total} bytes through the gateway in 64 KiB writes, honouring the write queue, and
+   * completes with the time until all of them came back.
+   */
+  private CompletableFuture<Long> echoBulk(long total) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    long start = System.nanoTime();
+    connect(REVIEWS_SNI, reviewsId)
+        .onFailure(done::completeExceptionally)
+        .onSuccess(
+            so -> {
+              long[] received = {0};
+              long[] sent = {0};
+              Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+              so.exceptionHandler(done::completeExceptionally);
+              so.closeHandler(
+                  v -> done.completeExceptionally(new IOException("closed at " + received[0])));
+              so.handler(
+                  b -> {
+                    received[0] += b.length();
+                    if (received[0] == total) {
+                      done.complete(System.nanoTime() - start);
+                      so.close();
+                    }
+                  });
+              Runnable[] writer = new Runnable[1];
+              writer[0] =
+                  () -> {
+                    while (sent[0] < total && !so.writeQueueFull()) {
+                      so.write(chunk);
+                      sent[0] += chunk.length();
+                    }
+                    if (sent[0] < total) {
+                      so.drainHandler(v -> writer[0].run());
+                    }
+                  };
+              writer[0].run();
+            });
+    return done;
+  }
+
   private static Endpoint endpoint(String id, int port, Locality locality, boolean healthy) {
     return new Endpoint(id, "127.0.0.1", port, locality, 1, healthy, Optional.empty());
   }
@@ -281,6 +330,29 @@ class EastWestGatewayIT {
     assertThat(gateway.activeConnections()).isEqualTo(1);
     get(so.close());
     await().atMost(Duration.ofSeconds(5)).until(() -> gateway.activeConnections() == 0);
+  }
+
+  @Test
+  void bulkTransferIsSplicedCompletelyWithBackPressure() throws Exception {
+    start(
+        snapshot(
+            1,
+            service(
+                "reviews",
+                9080,
+                reviewsId,
+                true,
+                endpoint("reviews-1", rawEchoBackend(), ZONE_A, true))));
+    long total = 32L << 20;
+    echoBulk(total).get(10, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(bytes("out", "default/reviews")).isGreaterThan(total);
+              assertThat(gateway.activeConnections()).isZero();
+            });
+    assertThat(bytes("in", "default/reviews")).isGreaterThan(total);
   }
 
   @Test
