@@ -82,9 +82,13 @@ class MeshTlsTest {
     return await(server.listen(0, "127.0.0.1"));
   }
 
+  /** Clients stay referenced: Vert.x closes a collected client's connections. */
+  private final java.util.List<NetClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private NetSocket connect(MeshTls tls, int port, ClientSSLOptions opts) throws Exception {
     NetClient client =
         vertx.createNetClient(new NetClientOptions().setSslEngineOptions(tls.engineOptions()));
+    clients.add(client);
     return await(
         client.connect(
             new ConnectOptions()
