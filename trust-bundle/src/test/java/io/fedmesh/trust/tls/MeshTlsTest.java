@@ -83,7 +83,8 @@ class MeshTlsTest {
   }
 
   /** Clients stay referenced: Vert.x closes a collected client's connections. */
-  private final java.util.List<NetClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<NetClient> clients =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private NetSocket connect(MeshTls tls, int port, ClientSSLOptions opts) throws Exception {
     NetClient client =
