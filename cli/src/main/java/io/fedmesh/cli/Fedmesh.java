@@ -31,6 +31,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {
       CaCommand.class,
       BundleCommand.class,
+      SidecarCommand.class,
+      GatewayCommand.class,
+      DemoAppCommand.class,
       VersionCommand.class,
       CompletionCommand.class
     },

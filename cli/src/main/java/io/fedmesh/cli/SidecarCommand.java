@@ -1,0 +1,168 @@
+package io.fedmesh.cli;
+
+import io.fedmesh.proxy.config.ProxyConfigWatcher;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.sidecar.outbound.OutboundProxy;
+import io.fedmesh.trust.tls.MeshTls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fedmesh sidecar}: runs a sidecar from a static proxy config until interrupted. */
+@Command(
+    name = "sidecar",
+    header = "Run a sidecar from a static proxy config file (until Ctrl-C).",
+    description = {
+      "Inbound: mTLS from other sidecars and gateways, authorized by SPIFFE ID, to the app.",
+      "Outbound: the app's plain HTTP to <svc>.<ns>.svc.cluster.local / .clusterset.local,",
+      "locality-first over mTLS. The config file is re-read when it changes; a bad edit is",
+      "reported and the last good config stays."
+    },
+    sortOptions = false)
+final class SidecarCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "ProxyConfig YAML.")
+  Path config;
+
+  @Option(
+      names = "--svid",
+      required = true,
+      paramLabel = "DIR",
+      description = "Directory with svid.crt, svid.key, bundle.json (from 'fedmesh ca issue').")
+  Path svidDir;
+
+  @Option(
+      names = "--trust-bundle",
+      paramLabel = "DOMAIN=FILE",
+      description = "A federated trust domain's bundle; repeat for each linked cluster.")
+  List<String> trustBundles = new ArrayList<>();
+
+  @Option(
+      names = "--app-port",
+      required = true,
+      paramLabel = "PORT",
+      description = "The app's port on 127.0.0.1.")
+  int appPort;
+
+  @Option(names = "--app-http2", description = "The app speaks h2c (e.g. a gRPC server).")
+  boolean appHttp2;
+
+  @Option(
+      names = "--inbound",
+      paramLabel = "HOST:PORT",
+      defaultValue = "0.0.0.0:15006",
+      description = "mTLS inbound listener (default: ${DEFAULT-VALUE}).")
+  String inbound;
+
+  @Option(
+      names = "--outbound",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:15001",
+      description = "Plain outbound listener for the app (default: ${DEFAULT-VALUE}).")
+  String outbound;
+
+  /** A running sidecar; closing it stops everything. */
+  record Running(
+      Vertx vertx,
+      int inboundPort,
+      int outboundPort,
+      ProxyConfigWatcher watcher,
+      ScheduledExecutorService scheduler)
+      implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      watcher.close();
+      scheduler.shutdownNow();
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  Running start() throws Exception {
+    HostPort in = HostPort.parse("--inbound", inbound);
+    HostPort out = HostPort.parse("--outbound", outbound);
+    if (appPort < 1 || appPort > 65535) {
+      throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
+    }
+    WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
+    AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
+    PrintWriter err = spec.commandLine().getErr();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    ProxyConfigWatcher watcher;
+    try {
+      watcher =
+          ProxyConfigWatcher.builder(config)
+              .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
+              .start(scheduler, snapshot::set);
+    } catch (RuntimeException e) {
+      scheduler.shutdownNow();
+      throw e;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      MeshTls tls = MeshTls.builder(identity.svid(), identity.bundles()).build();
+      int inboundPort =
+          await(
+              InboundProxy.builder(vertx, tls, appPort)
+                  .listen(in.host(), in.port())
+                  .appHttp2(appHttp2)
+                  .policy(() -> snapshot.get().inbound())
+                  .build()
+                  .start());
+      int outboundPort =
+          await(
+              OutboundProxy.builder(vertx, tls, snapshot::get)
+                  .listen(out.host(), out.port())
+                  .build()
+                  .start());
+      return new Running(vertx, inboundPort, outboundPort, watcher, scheduler);
+    } catch (Exception e) {
+      watcher.close();
+      scheduler.shutdownNow();
+      vertx.close();
+      throw e;
+    }
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      throw new UsageException("cannot start: " + (c == null ? e : c).getMessage());
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Running running = start();
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(
+        "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d%n",
+        HostPort.parse("--inbound", inbound).host(),
+        running.inboundPort(),
+        HostPort.parse("--outbound", outbound).host(),
+        running.outboundPort(),
+        appPort);
+    out.flush();
+    RunUntilInterrupted.run(running);
+    return Fedmesh.EXIT_OK;
+  }
+}
