@@ -76,7 +76,11 @@ final class DemoAppCommand implements Callable<Integer> {
     Running running = start();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "demo app %s on %s:%d%n", name, HostPort.parse("--listen", listen).host(), running.port());
+        java.util.Locale.ROOT,
+        "demo app %s on %s:%d%n",
+        name,
+        HostPort.parse("--listen", listen).host(),
+        running.port());
     out.flush();
     RunUntilInterrupted.run(running);
     return Fedmesh.EXIT_OK;

@@ -117,6 +117,7 @@ final class GatewayCommand implements Callable<Integer> {
     Running running = start();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
+        java.util.Locale.ROOT,
         "gateway up for cluster %s: listening %s:%d, admin %s:%d, %d routes%n",
         running.gateway().snapshot().cluster(),
         HostPort.parse("--listen", listen).host(),

@@ -155,6 +155,7 @@ final class SidecarCommand implements Callable<Integer> {
     Running running = start();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
+        java.util.Locale.ROOT,
         "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d%n",
         HostPort.parse("--inbound", inbound).host(),
         running.inboundPort(),
