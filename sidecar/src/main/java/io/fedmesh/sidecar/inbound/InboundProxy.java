@@ -165,8 +165,9 @@ public final class InboundProxy {
               copyRequestHeaders(req.headers(), creq.headers());
               creq.headers().set(PEER_IDENTITY_HEADER, caller.toString());
               creq.headers().set(XFCC_HEADER, "By=" + tls.currentSvid().id() + ";URI=" + caller);
-              creq.headers()
-                  .set("host", req.authority() == null ? appHost : req.authority().toString());
+              if (req.authority() != null) {
+                creq.authority(req.authority()); // :authority in HTTP/2, Host in HTTP/1.1
+              }
               if (req.headers().contains("content-length")) {
                 creq.putHeader("content-length", req.getHeader("content-length"));
               } else if (!appHttp2) {
@@ -180,7 +181,7 @@ public final class InboundProxy {
                               req,
                               resp,
                               502,
-                              "local app failed\n",
+                              "local app failed: " + describe(rar.cause()) + "\n",
                               domain,
                               "upstream_error",
                               start);
@@ -227,6 +228,12 @@ public final class InboundProxy {
           resp.end();
           record(domain, "allowed", cresp.statusCode(), start);
         });
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return t.getClass().getSimpleName()
+        + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
   }
 
   private static void copyRequestHeaders(MultiMap from, MultiMap to) {
