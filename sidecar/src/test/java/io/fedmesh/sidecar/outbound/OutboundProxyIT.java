@@ -224,4 +224,48 @@ class OutboundProxyIT {
     assertThat(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
         .startsWith("503");
   }
+
+  @Test
+  void aFailingEndpointIsRetriedElsewhereThenEjected() throws Exception {
+    // A third replica in zone A that always answers 500; zone B stays healthy.
+    java.util.concurrent.atomic.AtomicInteger badHits =
+        new java.util.concurrent.atomic.AtomicInteger();
+    int badApp =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req -> {
+                          badHits.incrementAndGet();
+                          req.response().setStatusCode(500).end("broken");
+                        })
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    int badInbound =
+        await(InboundProxy.builder(vertx, tls, badApp).listen("127.0.0.1", 0).build().start());
+    await(inboundA.close()); // only the broken replica is left in zone A
+    ProxySnapshot current = snapshot.get();
+    List<Endpoint> endpoints =
+        new ArrayList<>(current.services().values().iterator().next().endpoints());
+    endpoints.removeIf(e -> e.id().equals("reviews-a"));
+    endpoints.add(Endpoint.local("reviews-bad", "127.0.0.1", badInbound, ZONE_A));
+    ProxySnapshot next = snapshot(endpoints, List.of(REVIEWS));
+    snapshot.set(
+        new ProxySnapshot(
+            2,
+            next.cluster(),
+            next.locality(),
+            next.services(),
+            Map.of(),
+            AuthorizationPolicy.ALLOW_MESH));
+    List<String> results = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      results.add(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""));
+    }
+    // Every request succeeded: the 500s were retried in zone B...
+    assertThat(results).allMatch(r -> r.equals("200 us-east-1b:GET:"));
+    // ...and after 5 consecutive 5xx (the default) the broken replica was ejected.
+    assertThat(badHits.get()).isEqualTo(5);
+  }
 }
