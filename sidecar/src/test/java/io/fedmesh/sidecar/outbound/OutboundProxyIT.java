@@ -268,4 +268,65 @@ class OutboundProxyIT {
     // ...and after 5 consecutive 5xx (the default) the broken replica was ejected.
     assertThat(badHits.get()).isEqualTo(5);
   }
+
+  @Test
+  void circuitBreakerFailsFastPastMaxRequests() throws Exception {
+    // A slow replica alone in the service, and a limit of one request in flight.
+    java.util.concurrent.atomic.AtomicBoolean arrived =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    int slowApp =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req -> {
+                          arrived.set(true);
+                          vertx.setTimer(800, t -> req.response().end("slow"));
+                        })
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    int slowInbound =
+        await(
+            InboundProxy.builder(vertx, MeshTls.builder(svid(REVIEWS), bundles).build(), slowApp)
+                .listen("127.0.0.1", 0)
+                .build()
+                .start());
+    ProxySnapshot base =
+        snapshot(
+            List.of(Endpoint.local("reviews-slow", "127.0.0.1", slowInbound, ZONE_A)),
+            List.of(REVIEWS));
+    io.fedmesh.proxy.model.TrafficPolicy d = io.fedmesh.proxy.model.TrafficPolicy.DEFAULT;
+    snapshot.set(
+        new ProxySnapshot(
+            3,
+            base.cluster(),
+            base.locality(),
+            base.services(),
+            Map.of(
+                new ServiceName("reviews", "default"),
+                new io.fedmesh.proxy.model.TrafficPolicy(
+                    d.timeout(),
+                    d.retries(),
+                    d.outlierDetection(),
+                    new io.fedmesh.proxy.model.CircuitBreaker(1024, 1024, 1),
+                    d.healthCheck(),
+                    d.locality())),
+            AuthorizationPolicy.ALLOW_MESH));
+    HttpClient second = vertx.createHttpClient(new HttpClientOptions());
+    var first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", "");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilTrue(arrived);
+    assertThat(call(second, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
+        .startsWith("503 circuit breaker open for default/reviews");
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("200 slow");
+    assertThat(registry.find("fedmesh.outbound.requests").tag("response_class", "2xx").timers())
+        .isNotEmpty();
+  }
 }
