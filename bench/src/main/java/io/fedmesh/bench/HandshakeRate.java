@@ -3,13 +3,9 @@ package io.fedmesh.bench;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
-import io.fedmesh.trust.ca.Attestor;
 import io.fedmesh.trust.ca.CertificateAuthority;
-import io.fedmesh.trust.ca.Entitlement;
-import io.fedmesh.trust.ca.OperatorCredential;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.TrustDomain;
-import io.fedmesh.trust.svid.CertificateRequest;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
 import io.fedmesh.trust.tls.TlsEngine;
@@ -35,16 +31,11 @@ final class HandshakeRate {
   private HandshakeRate() {}
 
   static Svid svid(CertificateAuthority ca, String path) {
-    CertificateRequest csr =
-        CertificateRequest.create(
-            io.fedmesh.trust.spiffe.SpiffeId.parse(ca.trustDomain().idString() + path),
-            KeyAlgorithm.EC_P256);
-    SvidIssuer issuer =
-        SvidIssuer.builder(ca)
-            .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
-            .build();
-    return Svid.of(
-        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("b")));
+    return SvidIssuer.issueLocally(
+        ca,
+        io.fedmesh.trust.spiffe.SpiffeId.parse(ca.trustDomain().idString() + path),
+        KeyAlgorithm.EC_P256,
+        SvidIssuer.DEFAULT_TTL);
   }
 
   /** Handshakes per second for {@code engine}, over {@code duration} with {@code inFlight}. */

@@ -261,17 +261,43 @@ public final class InboundProxy {
       String domain,
       String decision,
       long start) {
-    if (!req.isEnded()) {
-      // The caller is still sending a body we will not forward. HTTP/1.x: say the connection
-      // closes after this response, so the client does not race a reuse against the close.
+    Runnable respond =
+        () ->
+            resp.setStatusCode(status)
+                .putHeader("content-type", "text/plain; charset=utf-8")
+                .end(body);
+    long length = contentLength(req);
+    if (req.isEnded()) {
+      respond.run();
+    } else if (length >= 0 && length <= DRAIN_LIMIT) {
+      // A small body we will not forward: read it to its end first, so the answer comes after
+      // the whole request and the connection stays reusable.
+      req.handler(buf -> {});
+      req.endHandler(v -> respond.run());
+      req.exceptionHandler(e -> resp.reset());
+      req.resume();
+    } else {
+      // Large or unbounded: answer now and close (HTTP/1.x), rather than read it all.
       if (req.version() != HttpVersion.HTTP_2) {
         resp.putHeader("connection", "close");
       }
       req.handler(buf -> {});
       req.resume();
+      respond.run();
     }
-    resp.setStatusCode(status).putHeader("content-type", "text/plain; charset=utf-8").end(body);
     record(domain, decision, status, start);
+  }
+
+  /** Bodies up to this size are read to their end before an error answer. */
+  private static final long DRAIN_LIMIT = 64 * 1024;
+
+  private static long contentLength(HttpServerRequest req) {
+    String v = req.getHeader("content-length");
+    try {
+      return v == null ? (req.version() == HttpVersion.HTTP_2 ? -1 : 0) : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private void record(String domain, String decision, int status, long start) {

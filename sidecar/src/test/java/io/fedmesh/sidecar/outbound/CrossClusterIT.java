@@ -15,14 +15,10 @@ import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
-import io.fedmesh.trust.ca.Attestor;
 import io.fedmesh.trust.ca.CertificateAuthority;
-import io.fedmesh.trust.ca.Entitlement;
-import io.fedmesh.trust.ca.OperatorCredential;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
-import io.fedmesh.trust.svid.CertificateRequest;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
@@ -65,15 +61,11 @@ class CrossClusterIT {
   private HttpClient app;
 
   private static Svid svid(CertificateAuthority ca, String path) {
-    CertificateRequest csr =
-        CertificateRequest.create(
-            SpiffeId.parse(ca.trustDomain().idString() + path), KeyAlgorithm.EC_P256);
-    SvidIssuer issuer =
-        SvidIssuer.builder(ca)
-            .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
-            .build();
-    return Svid.of(
-        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("t")));
+    return SvidIssuer.issueLocally(
+        ca,
+        SpiffeId.parse(ca.trustDomain().idString() + path),
+        KeyAlgorithm.EC_P256,
+        SvidIssuer.DEFAULT_TTL);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

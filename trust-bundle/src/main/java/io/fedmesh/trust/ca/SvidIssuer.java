@@ -1,5 +1,6 @@
 package io.fedmesh.trust.ca;
 
+import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.TrustException;
 import io.fedmesh.trust.ca.IssuanceException.Reason;
 import io.fedmesh.trust.internal.Crypto;
@@ -8,6 +9,8 @@ import io.fedmesh.trust.internal.Pem;
 import io.fedmesh.trust.internal.SanNames;
 import io.fedmesh.trust.spiffe.InvalidSpiffeIdException;
 import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.svid.CertificateRequest;
+import io.fedmesh.trust.svid.Svid;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
@@ -86,6 +89,23 @@ public final class SvidIssuer {
   /** An issuer signing with whatever CA {@code ca} returns at each request (rotation). */
   public static Builder builder(Supplier<CertificateAuthority> ca) {
     return new Builder(ca);
+  }
+
+  /**
+   * An SVID for {@code id} signed by {@code ca} on the operator's own authority: the key pair is
+   * made here, in the process that holds the CA key (the {@code fedmesh ca issue} path, local
+   * runners and tests). The CSR still goes through every check of {@link #issue}.
+   */
+  public static Svid issueLocally(
+      CertificateAuthority ca, SpiffeId id, KeyAlgorithm algorithm, Duration ttl) {
+    CertificateRequest csr = CertificateRequest.create(id, algorithm);
+    SvidIssuer issuer =
+        builder(ca)
+            .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
+            .maxTtl(ttl.compareTo(DEFAULT_MAX_TTL) > 0 ? ttl : DEFAULT_MAX_TTL)
+            .build();
+    return Svid.of(
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("local"), ttl));
   }
 
   /** Signs a DER CSR with the default TTL. */

@@ -2,14 +2,10 @@ package io.fedmesh.trust.tls;
 
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.TrustBundle;
-import io.fedmesh.trust.ca.Attestor;
 import io.fedmesh.trust.ca.CertificateAuthority;
-import io.fedmesh.trust.ca.Entitlement;
-import io.fedmesh.trust.ca.OperatorCredential;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
-import io.fedmesh.trust.svid.CertificateRequest;
 import io.fedmesh.trust.svid.Svid;
 import java.time.Duration;
 import java.util.List;
@@ -40,13 +36,7 @@ final class Mesh {
   }
 
   static Svid svid(CertificateAuthority ca, String path, Duration ttl) {
-    SpiffeId id = SpiffeId.parse(ca.trustDomain().idString() + path);
-    CertificateRequest csr = CertificateRequest.create(id, KeyAlgorithm.EC_P256);
-    SvidIssuer issuer =
-        SvidIssuer.builder(ca)
-            .attestor(Attestor.operator(op -> Entitlement.anyIn(ca.trustDomain())))
-            .build();
-    return Svid.of(
-        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("test"), ttl));
+    return SvidIssuer.issueLocally(
+        ca, SpiffeId.parse(ca.trustDomain().idString() + path), KeyAlgorithm.EC_P256, ttl);
   }
 }
