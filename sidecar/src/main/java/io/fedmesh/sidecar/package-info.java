@@ -3,6 +3,7 @@
  * workloads' sidecars (and from linked clusters, through their gateways), authorizes the caller by
  * its verified SPIFFE ID and forwards to the local app. {@code outbound} (next) takes the app's
  * plain traffic and sends it over mTLS, locality-first. Depends on proxy-core, trust-bundle, Vert.x
- * core and Micrometer; never writes the controller's catalog.
+ * core and Micrometer; never writes the controller's catalog. {@code admin} serves readiness,
+ * metrics and JSON views of the config and routing state on loopback.
  */
 package io.fedmesh.sidecar;

@@ -1,6 +1,7 @@
 package io.fedmesh.sidecar.inbound;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -109,7 +110,7 @@ public final class InboundProxy {
             .setMaxInitialLineLength(8 * 1024)
             .setDecompressionSupported(false);
     server = vertx.createHttpServer(options);
-    server.invalidRequestHandler(req -> req.response().setStatusCode(400).end("invalid request\n"));
+    server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }

@@ -13,6 +13,7 @@ import io.fedmesh.proxy.routing.PickContext;
 import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
+import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
@@ -141,7 +142,7 @@ public final class OutboundProxy {
                 .setHttp2ClearTextEnabled(true)
                 .setMaxHeaderSize(16 * 1024)
                 .setMaxInitialLineLength(8 * 1024));
-    server.invalidRequestHandler(req -> req.response().setStatusCode(400).end("invalid request\n"));
+    server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }

@@ -1,0 +1,245 @@
+package io.fedmesh.sidecar.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.Protocol;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.Service;
+import io.fedmesh.proxy.model.ServiceName;
+import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.trust.KeyAlgorithm;
+import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
+import io.fedmesh.trust.ca.Attestor;
+import io.fedmesh.trust.ca.CertificateAuthority;
+import io.fedmesh.trust.ca.Entitlement;
+import io.fedmesh.trust.ca.OperatorCredential;
+import io.fedmesh.trust.ca.SvidIssuer;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.spiffe.TrustDomain;
+import io.fedmesh.trust.svid.CertificateRequest;
+import io.fedmesh.trust.svid.Svid;
+import io.fedmesh.trust.tls.MeshTls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Malformed HTTP/1.1 from the app to the outbound listener, written as raw bytes: each gets its
+ * specific answer, and the listener keeps serving well-formed requests afterwards.
+ */
+class OutboundBadInputIT {
+  private static final TrustDomain EAST = TrustDomain.of("us-east.fedmesh.local");
+  private static final Locality ZONE_A = new Locality("us-east", "us-east-1a", "us-east");
+  private static final SpiffeId REVIEWS =
+      SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/reviews");
+  private static final String HOST = "reviews.default.svc.cluster.local";
+  private static final String CLOSED = "<closed>";
+  private final CertificateAuthority ca = CertificateAuthority.builder(EAST).build();
+  private final BundleSet bundles = BundleSet.of(TrustBundle.of(EAST, List.of(ca.root()), 1, null));
+  private Vertx vertx;
+  private int outboundPort;
+
+  private Svid svid(SpiffeId id) {
+    CertificateRequest csr = CertificateRequest.create(id, KeyAlgorithm.EC_P256);
+    SvidIssuer issuer =
+        SvidIssuer.builder(ca).attestor(Attestor.operator(op -> Entitlement.anyIn(EAST))).build();
+    return Svid.of(
+        csr.keyPair().getPrivate(), issuer.issue(csr.der(), new OperatorCredential("t")));
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(req -> req.body().onSuccess(b -> req.response().end("ok")))
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    InboundProxy inbound =
+        InboundProxy.builder(vertx, MeshTls.builder(svid(REVIEWS), bundles).build(), appPort)
+            .listen("127.0.0.1", 0)
+            .build();
+    int inboundPort = await(inbound.start());
+    Service reviews =
+        new Service(
+            new ServiceName("reviews", "default"),
+            List.of(new ServicePort("http", 9080, Protocol.HTTP)),
+            List.of(REVIEWS),
+            false,
+            List.of(Endpoint.local("reviews-a", "127.0.0.1", inboundPort, ZONE_A)));
+    ProxySnapshot snapshot =
+        new ProxySnapshot(
+            1,
+            "us-east",
+            ZONE_A,
+            Map.of(reviews.name(), reviews),
+            Map.of(),
+            AuthorizationPolicy.ALLOW_MESH);
+    MeshTls frontendTls =
+        MeshTls.builder(
+                svid(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
+                bundles)
+            .build();
+    outboundPort =
+        await(
+            OutboundProxy.builder(vertx, frontendTls, () -> snapshot)
+                .listen("127.0.0.1", 0)
+                .build()
+                .start());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  /**
+   * Writes {@code raw} on a fresh connection and returns the response's status line, or {@link
+   * #CLOSED} when the listener closed the connection without answering.
+   */
+  private String exchange(String raw) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", outboundPort)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      try {
+        out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      } catch (IOException e) {
+        // the listener may answer and close before all was written; read what it said
+      }
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      try {
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+          line.write(c);
+        }
+      } catch (java.net.SocketException e) {
+        // reset: treat like a close
+      }
+      String status = line.toString(StandardCharsets.ISO_8859_1).trim();
+      return status.isEmpty() ? CLOSED : status;
+    }
+  }
+
+  /** Writes {@code raw} on a fresh connection and returns all the listener sent until it closed. */
+  private String exchangeAll(String raw) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", outboundPort)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private static int code(String statusLine) {
+    // Vert.x answers requests it could not parse as HTTP/1.0 (no version was agreed)
+    assertThat(statusLine).matches("HTTP/1\\.[01] \\d{3}.*");
+    return Integer.parseInt(statusLine.substring(9, 12));
+  }
+
+  private void assertListenerKeepsServing() throws IOException {
+    assertThat(
+            exchange("GET /reviews/1 HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n"))
+        .isEqualTo("HTTP/1.1 200 OK");
+  }
+
+  @Test
+  void wellFormedRequestIsServed() throws IOException {
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void oversizedHeaderGets431() throws IOException {
+    String big = "a".repeat(17 * 1024);
+    assertThat(
+            code(
+                exchange(
+                    "GET /reviews/1 HTTP/1.1\r\nHost: " + HOST + "\r\nX-Big: " + big + "\r\n\r\n")))
+        .isEqualTo(431);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void oversizedRequestLineGets414() throws IOException {
+    String uri = "/" + "a".repeat(9 * 1024);
+    assertThat(code(exchange("GET " + uri + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")))
+        .isEqualTo(414);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void malformedRequestLineGets400() throws IOException {
+    assertThat(code(exchange("GARBAGE\r\nHost: " + HOST + "\r\n\r\n"))).isEqualTo(400);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void invalidChunkedEncodingClosesTheConnection() throws IOException {
+    // The head was valid, so the request is already under way when the bad chunk size arrives:
+    // no status can be sent any more; the connection is closed without a response.
+    assertThat(
+            exchange(
+                "POST /reviews/1 HTTP/1.1\r\nHost: "
+                    + HOST
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"))
+        .isEqualTo(CLOSED);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void conflictingContentLengthAndTransferEncodingIsFramedByTransferEncoding() throws IOException {
+    // Netty drops Content-Length when Transfer-Encoding: chunked is present (RFC 9112 section
+    // 6.3 allows this instead of 400). Framed by chunks, the empty body ends at "0\r\n\r\n" and
+    // the pipelined request after it is answered as a request of its own, not smuggled in a body.
+    String conflicting =
+        "POST /reviews/1 HTTP/1.1\r\nHost: "
+            + HOST
+            + "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    String next = "GET /reviews/1 HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n";
+    String all = exchangeAll(conflicting + next);
+    assertThat(all.split("HTTP/1\\.1 200 OK", -1)).hasSize(3);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void whitespaceBeforeHeaderColonGets400() throws IOException {
+    assertThat(code(exchange("GET /reviews/1 HTTP/1.1\r\nHost : " + HOST + "\r\n\r\n")))
+        .isEqualTo(400);
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void obsFoldIsUnfoldedNotRejected() throws IOException {
+    // Netty replaces obs-fold with a space, the other behaviour RFC 9112 section 5.2 allows.
+    assertThat(
+            code(
+                exchange(
+                    "GET /reviews/1 HTTP/1.1\r\nHost: " + HOST + "\r\nX-Folded: a\r\n b\r\n\r\n")))
+        .isEqualTo(200);
+    assertListenerKeepsServing();
+  }
+}
