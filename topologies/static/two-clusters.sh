@@ -21,13 +21,13 @@ trap cleanup EXIT
 "$fm" demo-app --name us-west/us-west-1a/reviews-w1 --listen 127.0.0.1:19081 > "$work/app.log" 2>&1 & pids+=($!)
 "$fm" sidecar --config "$here/us-west.yaml" --svid "$work/reviews" \
   --trust-bundle "us-east.fedmesh.local=$work/us-east-ca/bundle.json" \
-  --app-port 19081 --inbound 127.0.0.1:16006 --outbound 127.0.0.1:16001 > "$work/west-sidecar.log" 2>&1 & pids+=($!)
+  --app-port 19081 --inbound 127.0.0.1:16006 --outbound 127.0.0.1:16001 --admin 127.0.0.1:16000 > "$work/west-sidecar.log" 2>&1 & pids+=($!)
 "$fm" gateway --config "$here/us-west.yaml" --listen 127.0.0.1:16443 --admin 127.0.0.1:16021 > "$work/gateway.log" 2>&1 & pids+=($!)
 
 # 3. us-east: frontend's sidecar (its app is not needed to make calls through it).
 "$fm" sidecar --config "$here/us-east.yaml" --svid "$work/frontend" \
   --trust-bundle "us-west.fedmesh.local=$work/us-west-ca/bundle.json" \
-  --app-port 19080 --inbound 127.0.0.1:15006 --outbound 127.0.0.1:15001 > "$work/east-sidecar.log" 2>&1 & pids+=($!)
+  --app-port 19080 --inbound 127.0.0.1:15006 --outbound 127.0.0.1:15001 --admin 127.0.0.1:15000 > "$work/east-sidecar.log" 2>&1 & pids+=($!)
 
 # 4. Wait for everything, then call reviews from us-east as frontend's app would.
 for _ in $(seq 1 120); do
@@ -40,3 +40,5 @@ done
 cat "$work/west-sidecar.log" "$work/gateway.log" "$work/east-sidecar.log"
 echo "\$ curl -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1"
 curl -fsS -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1
+echo "\$ curl http://127.0.0.1:15000/clusters   # frontend sidecar's view of reviews"
+curl -fsS http://127.0.0.1:15000/clusters; echo

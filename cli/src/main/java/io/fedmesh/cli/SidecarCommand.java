@@ -2,9 +2,12 @@ package io.fedmesh.cli;
 
 import io.fedmesh.proxy.config.ProxyConfigWatcher;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
 import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
@@ -79,11 +82,20 @@ final class SidecarCommand implements Callable<Integer> {
       description = "Plain outbound listener for the app (default: ${DEFAULT-VALUE}).")
   String outbound;
 
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:15000",
+      description =
+          "Admin listener: /ready /live /metrics /config /clusters (default: ${DEFAULT-VALUE}).")
+  String admin;
+
   /** A running sidecar; closing it stops everything. */
   record Running(
       Vertx vertx,
       int inboundPort,
       int outboundPort,
+      int adminPort,
       ProxyConfigWatcher watcher,
       ScheduledExecutorService scheduler)
       implements AutoCloseable {
@@ -98,6 +110,7 @@ final class SidecarCommand implements Callable<Integer> {
   Running start() throws Exception {
     HostPort in = HostPort.parse("--inbound", inbound);
     HostPort out = HostPort.parse("--outbound", outbound);
+    HostPort adm = HostPort.parse("--admin", admin);
     if (appPort < 1 || appPort > 65535) {
       throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
     }
@@ -117,22 +130,31 @@ final class SidecarCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      MeshTls tls = MeshTls.builder(identity.svid(), identity.bundles()).build();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      MeshTls tls =
+          MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
       int inboundPort =
           await(
               InboundProxy.builder(vertx, tls, appPort)
                   .listen(in.host(), in.port())
                   .appHttp2(appHttp2)
                   .policy(() -> snapshot.get().inbound())
+                  .meterRegistry(registry)
                   .build()
                   .start());
-      int outboundPort =
+      OutboundProxy outboundProxy =
+          OutboundProxy.builder(vertx, tls, snapshot::get)
+              .listen(out.host(), out.port())
+              .meterRegistry(registry)
+              .build();
+      int outboundPort = await(outboundProxy.start());
+      int adminPort =
           await(
-              OutboundProxy.builder(vertx, tls, snapshot::get)
-                  .listen(out.host(), out.port())
+              SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
+                  .listen(adm.host(), adm.port())
                   .build()
                   .start());
-      return new Running(vertx, inboundPort, outboundPort, watcher, scheduler);
+      return new Running(vertx, inboundPort, outboundPort, adminPort, watcher, scheduler);
     } catch (Exception e) {
       watcher.close();
       scheduler.shutdownNow();
@@ -156,12 +178,15 @@ final class SidecarCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         java.util.Locale.ROOT,
-        "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d%n",
+        "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d,"
+            + " admin %s:%d%n",
         HostPort.parse("--inbound", inbound).host(),
         running.inboundPort(),
         HostPort.parse("--outbound", outbound).host(),
         running.outboundPort(),
-        appPort);
+        appPort,
+        HostPort.parse("--admin", admin).host(),
+        running.adminPort());
     out.flush();
     RunUntilInterrupted.run(running);
     return Fedmesh.EXIT_OK;
