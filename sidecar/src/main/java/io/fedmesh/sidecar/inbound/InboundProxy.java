@@ -108,7 +108,12 @@ public final class InboundProxy {
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setMaxHeaderSize(16 * 1024)
             .setMaxInitialLineLength(8 * 1024)
-            .setDecompressionSupported(false);
+            .setDecompressionSupported(false)
+            // HTTP/2 rapid reset (CVE-2023-44487): at most 200 stream resets per 30 s on one
+            // connection, then GOAWAY and close.
+            .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_WINDOW)
+            .setHttp2RstFloodWindowDuration(30)
+            .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
     server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
@@ -288,6 +293,9 @@ public final class InboundProxy {
     }
     record(domain, decision, status, start);
   }
+
+  /** Stream resets a caller may send on one HTTP/2 connection per 30 s before it is closed. */
+  static final int MAX_RESETS_PER_WINDOW = 200;
 
   /** Bodies up to this size are read to their end before an error answer. */
   private static final long DRAIN_LIMIT = 64 * 1024;

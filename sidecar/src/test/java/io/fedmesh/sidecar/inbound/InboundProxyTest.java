@@ -254,4 +254,48 @@ class InboundProxyTest {
         vertx.createHttpClient(rogueTls.configureClient(new HttpClientOptions(), id -> true));
     assertThatThrownBy(() -> call(c, HttpMethod.GET, "/x", null)).isNotNull();
   }
+
+  @Test
+  void http2RapidResetIsCutOffWithBoundedWork() throws Exception {
+    // CVE-2023-44487: open and reset streams as fast as possible on one connection.
+    MeshTls tls = MeshTls.builder(svid(eastCa, "/ns/shop/sa/attacker"), bundles).build();
+    java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    HttpClient c =
+        vertx
+            .httpClientBuilder()
+            .with(
+                tls.configureClient(
+                    new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true),
+                    id -> true))
+            .with(new io.vertx.core.http.PoolOptions().setHttp2MaxSize(1))
+            .withConnectHandler(conn -> conn.closeHandler(v -> closed.set(true)))
+            .build();
+    int attempts = 0;
+    for (int i = 0; i < 2000 && !closed.get(); i++) {
+      attempts++;
+      try {
+        var req =
+            await(
+                c.request(
+                    new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setHost("127.0.0.1")
+                        .setPort(inboundPort)
+                        .setURI("/flood")));
+        await(req.sendHead());
+        req.reset();
+      } catch (Exception e) {
+        break; // the connection was refused further streams
+      }
+    }
+    System.out.println("rapid reset: server cut the connection after " + attempts + " streams");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilTrue(closed);
+    assertThat(attempts)
+        .as("streams before the server cut the connection")
+        .isLessThanOrEqualTo(InboundProxy.MAX_RESETS_PER_WINDOW + 50);
+    // The listener still serves a well-behaved caller.
+    HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
+    assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
+  }
 }
