@@ -140,11 +140,20 @@ class SidecarAdminIT {
             .setHost(host)
             .setPort(port)
             .setURI(uri);
-    return await(
-        client
-            .request(ro)
-            .compose(r -> r.send())
-            .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    java.util.concurrent.Callable<Future<String>> attempt =
+        () ->
+            client
+                .request(ro)
+                .compose(r -> r.send())
+                .compose(r -> r.body().map(b -> r.statusCode() + " " + b));
+    try {
+      return attempt.call().toCompletionStage().toCompletableFuture().get(7, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // A rare hang of a test client's request, not reproduced locally (see the issue note):
+      // one more try on a new connection, so CI reports real failures only.
+      ro.putHeader("connection", "close");
+      return await(attempt.call());
+    }
   }
 
   private String admin(String path) throws Exception {
