@@ -2,12 +2,12 @@ package io.fedmesh.sidecar.inbound;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.sidecar.HttpErrors;
+import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -21,10 +21,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -46,19 +44,6 @@ public final class InboundProxy {
 
   /** Envoy's XFCC header, in its {@code By=...;URI=...} form. */
   public static final String XFCC_HEADER = "x-forwarded-client-cert";
-
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host");
 
   private final Vertx vertx;
   private final MeshTls tls;
@@ -168,7 +153,8 @@ public final class InboundProxy {
                 return;
               }
               var creq = ar.result();
-              copyRequestHeaders(req.headers(), creq.headers());
+              HttpRelay.copyRequestHeaders(
+                  req.headers(), creq.headers(), InboundProxy::dropFromCaller);
               creq.headers().set(PEER_IDENTITY_HEADER, caller.toString());
               creq.headers().set(XFCC_HEADER, "By=" + tls.currentSvid().id() + ";URI=" + caller);
               if (req.authority() != null) {
@@ -187,7 +173,7 @@ public final class InboundProxy {
                               req,
                               resp,
                               502,
-                              "local app failed: " + describe(rar.cause()) + "\n",
+                              "local app failed: " + HttpRelay.describe(rar.cause()) + "\n",
                               domain,
                               "upstream_error",
                               start);
@@ -204,59 +190,16 @@ public final class InboundProxy {
       HttpServerResponse resp,
       String domain,
       long start) {
-    resp.setStatusCode(cresp.statusCode());
-    if (cresp.statusMessage() != null && req.version() != HttpVersion.HTTP_2) {
-      resp.setStatusMessage(cresp.statusMessage());
-    }
-    for (var e : cresp.headers()) {
-      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-        resp.headers().add(e.getKey(), e.getValue());
-      }
-    }
-    if (!resp.headers().contains("content-length") && req.version() != HttpVersion.HTTP_2) {
-      resp.setChunked(true);
-    }
-    cresp.handler(
-        buf -> {
-          resp.write(buf);
-          if (resp.writeQueueFull()) {
-            cresp.pause();
-            resp.drainHandler(v -> cresp.resume());
-          }
-        });
-    cresp.exceptionHandler(err -> resp.reset());
-    cresp.endHandler(
-        v -> {
-          MultiMap trailers = cresp.trailers();
-          if (trailers != null && !trailers.isEmpty()) {
-            resp.trailers().addAll(trailers);
-          }
-          resp.end();
-          record(domain, "allowed", cresp.statusCode(), start);
-        });
+    HttpRelay.relayResponse(
+        cresp, req, () -> record(domain, "allowed", cresp.statusCode(), start), () -> {});
   }
 
-  private static String describe(Throwable t) {
-    String m = t.getMessage();
-    return t.getClass().getSimpleName()
-        + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
-  }
-
-  private static void copyRequestHeaders(MultiMap from, MultiMap to) {
-    for (var e : from) {
-      String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name)
-          || name.equals(XFCC_HEADER)
-          || name.startsWith("x-fedmesh-")
-          || name.equals("content-length")) {
-        continue;
-      }
-      to.add(e.getKey(), e.getValue());
-    }
-    String te = from.get("te");
-    if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
-      to.set("te", "trailers"); // gRPC needs it; the only TE value HTTP/2 allows
-    }
+  /** Caller-sent identity headers never reach the app, nor proxy credentials meant for us. */
+  private static boolean dropFromCaller(String name) {
+    return name.equals(XFCC_HEADER)
+        || name.startsWith("x-fedmesh-")
+        || name.equals("proxy-authenticate")
+        || name.equals("proxy-authorization");
   }
 
   private void finish(
@@ -267,47 +210,12 @@ public final class InboundProxy {
       String domain,
       String decision,
       long start) {
-    Runnable respond =
-        () ->
-            resp.setStatusCode(status)
-                .putHeader("content-type", "text/plain; charset=utf-8")
-                .end(body);
-    long length = contentLength(req);
-    if (req.isEnded()) {
-      respond.run();
-    } else if (length >= 0 && length <= DRAIN_LIMIT) {
-      // A small body we will not forward: read it to its end first, so the answer comes after
-      // the whole request and the connection stays reusable.
-      req.handler(buf -> {});
-      req.endHandler(v -> respond.run());
-      req.exceptionHandler(e -> resp.reset());
-      req.resume();
-    } else {
-      // Large or unbounded: answer now and close (HTTP/1.x), rather than read it all.
-      if (req.version() != HttpVersion.HTTP_2) {
-        resp.putHeader("connection", "close");
-      }
-      req.handler(buf -> {});
-      req.resume();
-      respond.run();
-    }
+    HttpRelay.respondError(req, status, body);
     record(domain, decision, status, start);
   }
 
   /** Stream resets a caller may send on one HTTP/2 connection per 30 s before it is closed. */
   static final int MAX_RESETS_PER_WINDOW = 200;
-
-  /** Bodies up to this size are read to their end before an error answer. */
-  private static final long DRAIN_LIMIT = 64 * 1024;
-
-  private static long contentLength(HttpServerRequest req) {
-    String v = req.getHeader("content-length");
-    try {
-      return v == null ? (req.version() == HttpVersion.HTTP_2 ? -1 : 0) : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
 
   private void record(String domain, String decision, int status, long start) {
     if (registry == null) {

@@ -14,13 +14,13 @@ import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.HttpErrors;
+import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -38,7 +38,6 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -63,18 +62,6 @@ import java.util.function.Supplier;
  * body_too_large).
  */
 public final class OutboundProxy {
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length");
-
   private final Vertx vertx;
   private final MeshTls tls;
   private final Supplier<ProxySnapshot> snapshots;
@@ -213,13 +200,8 @@ public final class OutboundProxy {
     String method = req.method().name();
     boolean idempotent = RetryDecision.isIdempotent(method);
     Call call = new Call(req, up, dest.get(), idempotent, start, permit);
-    long contentLength = parseLength(req.getHeader("content-length"));
-    boolean bodyless =
-        contentLength == 0
-            || (contentLength < 0
-                && req.getHeader("transfer-encoding") == null
-                && req.version() != HttpVersion.HTTP_2);
-    if (bodyless) {
+    long contentLength = HttpRelay.bodyLength(req);
+    if (contentLength == 0) {
       call.body = Buffer.buffer();
       req.end().onComplete(v -> call.attempt(PickContext.FIRST_TRY, 0));
     } else if (contentLength >= 0 && contentLength <= maxBufferedBody) {
@@ -236,17 +218,6 @@ public final class OutboundProxy {
     } else {
       req.pause(); // streamed once; only never-sent failures are retried
       call.attempt(PickContext.FIRST_TRY, 0);
-    }
-  }
-
-  private static long parseLength(String s) {
-    if (s == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      return -1;
     }
   }
 
@@ -318,7 +289,7 @@ public final class OutboundProxy {
                 if (authority != null) {
                   creq.authority(HostAndPort.parseAuthority(authority, -1));
                 }
-                copyHeaders(req.headers(), creq.headers());
+                HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
                 Future<HttpClientResponse> sent;
                 if (body != null) {
                   sent = creq.send(body);
@@ -382,48 +353,22 @@ public final class OutboundProxy {
       int status = failure.kind() == UpstreamFailure.Kind.PER_TRY_TIMEOUT ? 504 : 503;
       finish(
           status,
-          "upstream " + up.service.name() + " failed: " + describe(cause) + "\n",
+          "upstream " + up.service.name() + " failed: " + HttpRelay.describe(cause) + "\n",
           l.endpoint().locality().cluster());
     }
 
     private void relay(EndpointLease l, HttpClientResponse cresp, Endpoint e) {
-      HttpServerResponse resp = req.response();
-      resp.setStatusCode(cresp.statusCode());
-      for (var h : cresp.headers()) {
-        if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-          resp.headers().add(h.getKey(), h.getValue());
-        }
-      }
-      String length = cresp.getHeader("content-length");
-      if (length != null && req.version() != HttpVersion.HTTP_2) {
-        resp.putHeader("content-length", length);
-      } else if (req.version() != HttpVersion.HTTP_2) {
-        resp.setChunked(true);
-      }
-      cresp.handler(
-          buf -> {
-            resp.write(buf);
-            if (resp.writeQueueFull()) {
-              cresp.pause();
-              resp.drainHandler(v -> cresp.resume());
-            }
-          });
-      cresp.exceptionHandler(
-          err -> {
+      HttpRelay.relayResponse(
+          cresp,
+          req,
+          () -> {
+            l.complete(Outcome.ofStatus(cresp.statusCode()));
+            record(cresp.statusCode(), e.locality().cluster());
+          },
+          () -> {
             l.complete(Outcome.GATEWAY_ERROR);
             done = true;
             permit.release();
-            resp.reset();
-          });
-      cresp.endHandler(
-          v -> {
-            MultiMap trailers = cresp.trailers();
-            if (trailers != null && !trailers.isEmpty()) {
-              resp.trailers().addAll(trailers);
-            }
-            resp.end();
-            l.complete(Outcome.ofStatus(cresp.statusCode()));
-            record(cresp.statusCode(), e.locality().cluster());
           });
     }
 
@@ -484,24 +429,6 @@ public final class OutboundProxy {
     return UpstreamFailure.RESET;
   }
 
-  private static String describe(Throwable t) {
-    String m = t.getMessage();
-    return t.getClass().getSimpleName()
-        + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
-  }
-
-  private static void copyHeaders(MultiMap from, MultiMap to) {
-    for (var e : from) {
-      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-        to.add(e.getKey(), e.getValue());
-      }
-    }
-    String te = from.get("te");
-    if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
-      to.set("te", "trailers");
-    }
-  }
-
   private void reject(
       HttpServerRequest req, int status, String reason, String service, String body) {
     if (registry != null) {
@@ -511,17 +438,7 @@ public final class OutboundProxy {
           .register(registry)
           .increment();
     }
-    if (!req.isEnded()) {
-      if (req.version() != HttpVersion.HTTP_2) {
-        req.response().putHeader("connection", "close");
-      }
-      req.handler(b -> {});
-      req.resume();
-    }
-    req.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "text/plain; charset=utf-8")
-        .end(body);
+    HttpRelay.respondError(req, status, body);
   }
 
   /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001. */

@@ -1,0 +1,158 @@
+package io.fedmesh.sidecar;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * What the inbound and outbound listeners share when they pass HTTP on: which headers stop at a
+ * hop, how a response streams back with back-pressure and trailers, how a request's body length is
+ * known, and how an error answer is sent without leaving a half-read request behind. For the
+ * sidecar's own listeners; no compatibility promise.
+ */
+public final class HttpRelay {
+  /** Connection-specific headers (RFC 9110 7.6.1) and those the client sets itself. */
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length");
+
+  /** Bodies up to this size are read to their end before an error answer. */
+  public static final long DRAIN_LIMIT = 64 * 1024;
+
+  private HttpRelay() {}
+
+  /**
+   * Copies request headers except hop-by-hop ones and those {@code drop} names (lower-case); {@code
+   * te: trailers} is kept, the one TE value HTTP/2 allows and gRPC needs.
+   */
+  public static void copyRequestHeaders(MultiMap from, MultiMap to, Predicate<String> drop) {
+    for (var e : from) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(name) && !drop.test(name)) {
+        to.add(e.getKey(), e.getValue());
+      }
+    }
+    String te = from.get("te");
+    if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
+      to.set("te", "trailers");
+    }
+  }
+
+  /**
+   * Relays {@code cresp} to {@code req}'s response: status, end-to-end headers, the body with
+   * back-pressure, then trailers. {@code onEnd} runs after the response ended, {@code onError} when
+   * the upstream response broke (the downstream one is reset).
+   */
+  public static void relayResponse(
+      HttpClientResponse cresp, HttpServerRequest req, Runnable onEnd, Runnable onError) {
+    HttpServerResponse resp = req.response();
+    boolean http1 = req.version() != HttpVersion.HTTP_2;
+    resp.setStatusCode(cresp.statusCode());
+    if (http1 && cresp.statusMessage() != null) {
+      resp.setStatusMessage(cresp.statusMessage());
+    }
+    for (var h : cresp.headers()) {
+      if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        resp.headers().add(h.getKey(), h.getValue());
+      }
+    }
+    String length = cresp.getHeader("content-length");
+    if (http1 && length != null) {
+      resp.putHeader("content-length", length);
+    } else if (http1) {
+      resp.setChunked(true);
+    }
+    cresp.handler(
+        buf -> {
+          resp.write(buf);
+          if (resp.writeQueueFull()) {
+            cresp.pause();
+            resp.drainHandler(v -> cresp.resume());
+          }
+        });
+    cresp.exceptionHandler(
+        err -> {
+          onError.run();
+          resp.reset();
+        });
+    cresp.endHandler(
+        v -> {
+          MultiMap trailers = cresp.trailers();
+          if (trailers != null && !trailers.isEmpty()) {
+            resp.trailers().addAll(trailers);
+          }
+          resp.end();
+          onEnd.run();
+        });
+  }
+
+  /**
+   * The request body's length when it is known: its Content-Length, 0 for an HTTP/1.x request with
+   * neither Content-Length nor Transfer-Encoding; -1 when unknown (chunked, HTTP/2 without a
+   * length, or a malformed value).
+   */
+  public static long bodyLength(HttpServerRequest req) {
+    String v = req.getHeader("content-length");
+    if (v == null) {
+      return req.version() != HttpVersion.HTTP_2 && req.getHeader("transfer-encoding") == null
+          ? 0
+          : -1;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Answers with a plain-text error. A request still sending a small body (up to {@link
+   * #DRAIN_LIMIT}) is read to its end first, so the answer follows the whole request and the
+   * connection stays reusable; a larger or unbounded one is answered at once with {@code
+   * connection: close} on HTTP/1.x.
+   */
+  public static void respondError(HttpServerRequest req, int status, String body) {
+    HttpServerResponse resp = req.response();
+    Runnable respond =
+        () ->
+            resp.setStatusCode(status)
+                .putHeader("content-type", "text/plain; charset=utf-8")
+                .end(body);
+    long length = bodyLength(req);
+    if (req.isEnded()) {
+      respond.run();
+    } else if (length >= 0 && length <= DRAIN_LIMIT) {
+      req.handler(buf -> {});
+      req.endHandler(v -> respond.run());
+      req.exceptionHandler(e -> resp.reset());
+      req.resume();
+    } else {
+      if (req.version() != HttpVersion.HTTP_2) {
+        resp.putHeader("connection", "close");
+      }
+      req.handler(buf -> {});
+      req.resume();
+      respond.run();
+    }
+  }
+
+  /** A one-line description of a failure for an error body: class and message, no CR/LF. */
+  public static String describe(Throwable t) {
+    String m = t.getMessage();
+    return t.getClass().getSimpleName()
+        + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
+  }
+}
