@@ -11,6 +11,7 @@ import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.TestCalls;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
@@ -176,10 +177,12 @@ class CrossClusterIT {
             .setHost(host)
             .setPort(9080)
             .setURI("/");
-    return await(
-        app.request(ro)
-            .compose(r -> r.send())
-            .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    return TestCalls.call(
+        ro,
+        () ->
+            app.request(ro)
+                .compose(r -> r.send())
+                .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
   }
 
   @Test

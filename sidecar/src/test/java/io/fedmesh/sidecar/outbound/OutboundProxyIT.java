@@ -10,6 +10,7 @@ import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.TestCalls;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
@@ -149,11 +150,13 @@ class OutboundProxyIT {
             .setHost(host)
             .setPort(9080)
             .setURI("/reviews/1");
-    return await(
-        client
-            .request(ro)
-            .compose(r -> r.send(Buffer.buffer(body)))
-            .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    return TestCalls.call(
+        ro,
+        () ->
+            client
+                .request(ro)
+                .compose(r -> r.send(Buffer.buffer(body)))
+                .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
   }
 
   @Test

@@ -1,0 +1,30 @@
+package io.fedmesh.sidecar;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs a test's HTTP call with a bound. A plain Vert.x client request to a local server has now and
+ * then gone unanswered (not reproduced in many reruns; see the issue note): after 7 s the call is
+ * made once more on a new connection, so that CI reports real failures and not that hang.
+ */
+public final class TestCalls {
+  private TestCalls() {}
+
+  public static <T> T call(RequestOptions ro, Callable<Future<T>> attempt) throws Exception {
+    try {
+      return attempt.call().toCompletionStage().toCompletableFuture().get(7, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      ro.putHeader("connection", "close");
+      try {
+        return attempt.call().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+      } catch (TimeoutException again) {
+        throw new AssertionError(
+            "no response to " + ro.getMethod() + " " + ro.getURI() + " in two tries", again);
+      }
+    }
+  }
+}
