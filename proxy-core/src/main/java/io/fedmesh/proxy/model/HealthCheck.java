@@ -3,9 +3,16 @@ package io.fedmesh.proxy.model;
 import java.time.Duration;
 
 /**
- * Active health checking of local endpoints: a TCP connect (or an HTTP GET of {@code path} when
- * set) every {@code interval}; {@code unhealthyThreshold} failures mark an endpoint unhealthy,
- * {@code healthyThreshold} successes bring it back.
+ * Active health checking of a service's endpoints, local ones and remote gateway summaries alike,
+ * over the same mTLS as the service's traffic: every {@code interval} (with jitter) an HTTP GET
+ * that must answer 2xx within {@code timeout}, or for a service whose ports are all TCP a TLS
+ * handshake; {@code unhealthyThreshold} failures in a row mark an endpoint unhealthy, {@code
+ * healthyThreshold} successes in a row bring it back.
+ *
+ * <p>With {@code path} empty (the default) the GET is of the inbound sidecar's own health path,
+ * which the sidecar answers from a connect to its app, so it needs nothing from the app. With a
+ * {@code path} the GET goes to the app like any request (authorization applies) and the app's own
+ * answer counts.
  */
 public record HealthCheck(
     Duration interval,
@@ -13,7 +20,10 @@ public record HealthCheck(
     int unhealthyThreshold,
     int healthyThreshold,
     String path) {
-  /** On by default: TCP connect every 1 s, 500 ms timeout, 2 failures down, 1 success up. */
+  /**
+   * On by default: the sidecar's health path every 1 s, 500 ms timeout, 2 failures down, 1 success
+   * up.
+   */
   public static final HealthCheck DEFAULT =
       new HealthCheck(Duration.ofSeconds(1), Duration.ofMillis(500), 2, 1, "");
 

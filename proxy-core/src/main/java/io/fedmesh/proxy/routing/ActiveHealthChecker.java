@@ -10,11 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Active health of a service's endpoints, fed by the proxy's probes (a TCP connect or an HTTP GET
- * every {@link HealthCheck#interval()}; the probing itself is not done here). Each endpoint starts
- * healthy, turns unhealthy after {@link HealthCheck#unhealthyThreshold()} failed probes in a row
- * and healthy again after {@link HealthCheck#healthyThreshold()} passing ones. An endpoint never
- * probed (such as a remote gateway summary, whose health the controller reports) stays healthy.
+ * Active health of a service's endpoints, fed by the proxy's probes (an HTTP GET or a TLS connect
+ * every {@link HealthCheck#interval()}, local endpoints directly and remote gateway summaries
+ * through their gateway; the probing itself is not done here). Each endpoint starts healthy, turns
+ * unhealthy after {@link HealthCheck#unhealthyThreshold()} failed probes in a row and healthy again
+ * after {@link HealthCheck#healthyThreshold()} passing ones. An endpoint never probed stays
+ * healthy.
  *
  * <p>Thread-safe. Listener calls happen on the thread that reported the probe, after the state
  * changed; a listener must not block.

@@ -48,8 +48,9 @@ import java.util.random.RandomGenerator;
  * <p><b>Retries.</b> A {@link PickContext} excludes endpoints already tried and whole localities or
  * clusters. Excluded endpoints are left out of their level (they count neither healthy nor
  * unhealthy), so a retry stays in its locality when other endpoints there are healthy and moves on
- * when none is. If the exclusions leave nothing healthy, the locality exclusions are dropped, then
- * the endpoint exclusions: a retry prefers somewhere new, but goes back rather than fail.
+ * when none is, or when two there failed ({@link PickContext#afterFailure}). If the exclusions
+ * leave nothing healthy, the locality exclusions are dropped, then the endpoint exclusions: a retry
+ * prefers somewhere new, but goes back rather than fail.
  *
  * <p><b>Cost.</b> The split over levels and each level's healthy endpoints are computed when
  * endpoints or health change and cached; a first-try pick reads the cache, draws three random
@@ -177,6 +178,11 @@ public final class LocalityLoadBalancer {
   /** The outlier detector whose ejections this balancer honours and whose counts leases feed. */
   public OutlierDetector outlierDetector() {
     return outlierDetector;
+  }
+
+  /** The active health checker whose verdicts this balancer honours, if it was given one. */
+  public Optional<ActiveHealthChecker> healthChecker() {
+    return Optional.ofNullable(healthChecker);
   }
 
   // ---- internals

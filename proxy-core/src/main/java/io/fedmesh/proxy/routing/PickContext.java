@@ -19,22 +19,28 @@ public final class PickContext {
 
   /** A first try: nothing excluded. */
   public static final PickContext FIRST_TRY =
-      new PickContext(NO_STRINGS, NO_LOCALITIES, NO_STRINGS);
+      new PickContext(NO_STRINGS, NO_LOCALITIES, NO_LOCALITIES, NO_STRINGS);
 
   private final String[] triedEndpoints;
+  // the locality of each tried endpoint, index by index
+  private final Locality[] triedLocalities;
   private final Locality[] avoidedLocalities;
   private final String[] avoidedClusters;
 
-  private PickContext(String[] tried, Locality[] localities, String[] clusters) {
+  private PickContext(
+      String[] tried, Locality[] triedLocalities, Locality[] localities, String[] clusters) {
     this.triedEndpoints = tried;
+    this.triedLocalities = triedLocalities;
     this.avoidedLocalities = localities;
     this.avoidedClusters = clusters;
   }
 
   /** This context, also avoiding the endpoint with {@code endpoint}'s id. */
   public PickContext withTried(Endpoint endpoint) {
+    Locality[] ls = Arrays.copyOf(triedLocalities, triedLocalities.length + 1);
+    ls[ls.length - 1] = endpoint.locality();
     return new PickContext(
-        append(triedEndpoints, endpoint.id()), avoidedLocalities, avoidedClusters);
+        append(triedEndpoints, endpoint.id()), ls, avoidedLocalities, avoidedClusters);
   }
 
   /** This context, also avoiding every endpoint in exactly {@code locality}. */
@@ -42,23 +48,32 @@ public final class PickContext {
     Objects.requireNonNull(locality, "locality");
     Locality[] ls = Arrays.copyOf(avoidedLocalities, avoidedLocalities.length + 1);
     ls[ls.length - 1] = locality;
-    return new PickContext(triedEndpoints, ls, avoidedClusters);
+    return new PickContext(triedEndpoints, triedLocalities, ls, avoidedClusters);
   }
 
   /** This context, also avoiding every endpoint in {@code cluster}. */
   public PickContext withAvoidedCluster(String cluster) {
-    return new PickContext(triedEndpoints, avoidedLocalities, append(avoidedClusters, cluster));
+    return new PickContext(
+        triedEndpoints, triedLocalities, avoidedLocalities, append(avoidedClusters, cluster));
   }
 
   /**
    * The context for the retry after {@code failed} failed as {@code decision} says: {@code failed}
-   * is avoided, and when the decision asks to {@linkplain RetryDecision#avoidLocality() avoid the
-   * locality}, so is the failed endpoint's whole cluster if it is a remote gateway summary (every
-   * zone of that cluster goes through the same gateway) or its locality if it is local.
+   * is avoided, and so is the failed endpoint's whole cluster if it is a remote gateway summary
+   * (every zone of that cluster goes through the same gateway) or its locality if it is local, when
+   *
+   * <ul>
+   *   <li>the decision asks to {@linkplain RetryDecision#avoidLocality() avoid the locality}, or
+   *   <li>this is the second endpoint to fail in that locality (cluster, for a summary) for this
+   *       request: one failure says little about a locality, two in a row say it is likely down as
+   *       a whole (every local app killed at once), and a third try there would waste the last
+   *       attempt. Envoy's {@code previous_priorities} retry predicate does the same.
+   * </ul>
    */
   public PickContext afterFailure(Endpoint failed, RetryDecision decision) {
+    boolean secondFailureThere = triedBesides(failed);
     PickContext next = withTried(failed);
-    if (!decision.avoidLocality()) {
+    if (!decision.avoidLocality() && !secondFailureThere) {
       return next;
     }
     return failed.isRemote()
@@ -84,6 +99,25 @@ public final class PickContext {
   boolean tried(Endpoint e) {
     for (String id : triedEndpoints) {
       if (id.equals(e.id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether an endpoint other than {@code failed} was tried in {@code failed}'s locality, or in its
+   * cluster when {@code failed} is a remote summary.
+   */
+  private boolean triedBesides(Endpoint failed) {
+    for (int i = 0; i < triedEndpoints.length; i++) {
+      if (triedEndpoints[i].equals(failed.id())) {
+        continue;
+      }
+      Locality l = triedLocalities[i];
+      if (failed.isRemote()
+          ? l.cluster().equals(failed.locality().cluster())
+          : l.equals(failed.locality())) {
         return true;
       }
     }

@@ -25,7 +25,8 @@ import java.util.Objects;
  * <p>A retry avoids the failed endpoint, and {@linkplain #avoidLocality() its locality} when the
  * failure was locality-wide: a connect failure or a 503 from a remote gateway summary says the
  * linked cluster (its gateway, or the service there as a whole) is in trouble, not one pod. Feed
- * the decision to {@link PickContext#afterFailure}.
+ * the decision to {@link PickContext#afterFailure}, which also moves on from a locality where a
+ * second endpoint failed for the same request.
  *
  * <p>The proxy must also not retry once it has sent any of the response to its client, nor when the
  * request body was streamed and not kept; those are its concern. Decisions are shared constants:

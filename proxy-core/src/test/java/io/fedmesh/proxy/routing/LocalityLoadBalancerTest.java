@@ -332,6 +332,41 @@ class LocalityLoadBalancerTest {
   }
 
   @Test
+  void retryAfterASecondEndpointFailureInOneLocalityMovesOn() {
+    Endpoint a3 = local("a3", EAST_ZONE_A);
+    LocalityLoadBalancer lb = balancer(List.of(A1, A2, a3, B1));
+    RetryDecision here = new RetryDecision(true, false, RetryDecision.Reason.RETRY);
+
+    PickContext ctx = PickContext.FIRST_TRY.afterFailure(A1, here).afterFailure(A2, here);
+
+    assertThat(sample(lb, ctx, 1_000)).containsOnlyKeys("b1");
+  }
+
+  @Test
+  void theSameEndpointTriedTwiceIsNotASecondFailureInItsLocality() {
+    Endpoint a3 = local("a3", EAST_ZONE_A);
+    LocalityLoadBalancer lb = balancer(List.of(A1, A2, a3, B1));
+    RetryDecision here = new RetryDecision(true, false, RetryDecision.Reason.RETRY);
+
+    // The proxy marks the endpoint tried when it sends, then again when the try fails.
+    PickContext ctx = PickContext.FIRST_TRY.withTried(A1).afterFailure(A1, here);
+
+    assertThat(sample(lb, ctx, 1_000)).containsOnlyKeys("a2", "a3");
+  }
+
+  @Test
+  void retryAfterTwoSummariesOfOneClusterFailedAvoidsThatCluster() {
+    Endpoint east2b = remote(new Locality("us-east", "zone-b", "east-2"), 3);
+    Endpoint east2c = remote(new Locality("us-east", "zone-c", "east-2"), 3);
+    LocalityLoadBalancer lb = balancer(List.of(EAST2, east2b, east2c, WEST1));
+    RetryDecision here = new RetryDecision(true, false, RetryDecision.Reason.RETRY);
+
+    PickContext ctx = PickContext.FIRST_TRY.afterFailure(EAST2, here).afterFailure(east2b, here);
+
+    assertThat(sample(lb, ctx, 1_000)).containsOnlyKeys(WEST1.id());
+  }
+
+  @Test
   void retryGoesBackToTheSameLocalityWhenNoOtherIsHealthy() {
     LocalityLoadBalancer lb = balancer(List.of(A1, A2));
     PickContext ctx = PickContext.FIRST_TRY.withTried(A1).withAvoidedLocality(EAST_ZONE_A);
