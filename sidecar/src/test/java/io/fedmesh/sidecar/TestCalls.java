@@ -1,6 +1,7 @@
 package io.fedmesh.sidecar;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -26,5 +27,16 @@ public final class TestCalls {
             "no response to " + ro.getMethod() + " " + ro.getURI() + " in two tries", again);
       }
     }
+  }
+
+  /** {@code "<status> <body>"} of {@code ro} sent with no body by {@code client}, bounded. */
+  public static String statusAndBody(HttpClient client, RequestOptions ro) throws Exception {
+    return call(
+        ro,
+        () ->
+            client
+                .request(ro)
+                .compose(r -> r.send())
+                .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
   }
 }

@@ -39,8 +39,9 @@ import java.util.function.Supplier;
  *   <li>{@code /live}: 200 while the process serves;
  *   <li>{@code /metrics}: the Prometheus text exposition of the registry;
  *   <li>{@code /config}: the current {@link ProxySnapshot} as JSON;
- *   <li>{@code /clusters}: per service the outbound has used, its endpoints (control-plane health,
- *       ejection, active requests) and priority levels with their share of load.
+ *   <li>{@code /clusters}: per service the outbound has used, its endpoints (control-plane health
+ *       {@code healthy}, active health checks {@code activeHealthy}, outlier {@code ejected},
+ *       active requests) and priority levels with their share of load.
  * </ul>
  *
  * <p>Only {@code GET} and {@code HEAD}; other paths get 404. The JSON is mapped field by field, so
@@ -202,6 +203,7 @@ public final class SidecarAdmin {
         for (Endpoint e : level.endpoints()) {
           ObjectNode en = endpoint(e);
           en.put("priority", level.priority());
+          en.put("activeHealthy", lb.healthChecker().map(c -> c.isHealthy(e)).orElse(true));
           en.put("ejected", lb.outlierDetector().isEjected(e));
           en.put("activeRequests", lb.activeRequests(e));
           eps.add(en);

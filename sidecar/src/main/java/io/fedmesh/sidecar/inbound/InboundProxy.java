@@ -3,6 +3,7 @@ package io.fedmesh.sidecar.inbound;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
+import io.fedmesh.sidecar.health.AppHealth;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,10 @@ import java.util.function.Supplier;
  * removed before ours are added (Contour #6586); ours are built from the verified SPIFFE IDs, which
  * cannot hold CR or LF (CVE-2023-27493).
  *
+ * <p>Health probes from callers' sidecars ({@code GET} {@link AppHealth#PATH}) are answered here
+ * from a connect to the app, before authorization rules and without reaching the app's handlers;
+ * see {@link AppHealth}. They are not counted in {@code fedmesh.inbound.requests}.
+ *
  * <p>Meters: {@code fedmesh.inbound.requests} (timer; tags {@code source_trust_domain}, {@code
  * response_class} 2xx..5xx, {@code decision} allowed/denied/bad_path/upstream_error).
  */
@@ -58,6 +63,7 @@ public final class InboundProxy {
   private HttpServer server;
   private HttpClient h1;
   private HttpClient h2;
+  private AppHealth appHealth;
 
   private InboundProxy(Builder b) {
     this.vertx = b.vertx;
@@ -87,6 +93,7 @@ public final class InboundProxy {
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false),
             new PoolOptions().setHttp2MaxSize(4));
+    appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
         tls.configureServer(new HttpServerOptions())
             .setUseAlpn(true)
@@ -109,7 +116,8 @@ public final class InboundProxy {
   public Future<Void> close() {
     Future<Void> s = server == null ? Future.succeededFuture() : server.close();
     return s.compose(v -> h1 == null ? Future.succeededFuture() : h1.close())
-        .compose(v -> h2 == null ? Future.succeededFuture() : h2.close());
+        .compose(v -> h2 == null ? Future.succeededFuture() : h2.close())
+        .compose(v -> appHealth == null ? Future.succeededFuture() : appHealth.close());
   }
 
   private void handle(HttpServerRequest req) {
@@ -119,6 +127,10 @@ public final class InboundProxy {
     if (peer.isEmpty()) {
       // Cannot happen with client auth REQUIRED; refuse rather than forward unauthenticated.
       finish(req, resp, 403, "no verified peer identity\n", "unknown", "denied", start);
+      return;
+    }
+    if (AppHealth.PATH.equals(req.path())) {
+      appHealth.answer(req);
       return;
     }
     SpiffeId caller = peer.get();

@@ -15,7 +15,8 @@ import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
-import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.sidecar.MeshClients;
+import io.fedmesh.sidecar.health.EndpointProber;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,23 +25,19 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -59,7 +56,8 @@ import java.util.function.Supplier;
  * destination_cluster}, {@code response_class}), {@code fedmesh.outbound.retries} (counter; tag
  * {@code destination_service}), {@code fedmesh.outbound.rejected} (counter; tags {@code
  * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open,
- * body_too_large).
+ * body_too_large), {@code fedmesh.outbound.ejections} (timer; see {@link UpstreamBalancers}), and
+ * the {@link EndpointProber}'s, which the proxy runs unless given one.
  */
 public final class OutboundProxy {
   private final Vertx vertx;
@@ -69,6 +67,8 @@ public final class OutboundProxy {
   private final int listenPort;
   private final MeterRegistry registry;
   private final int maxBufferedBody;
+  private final EndpointProber prober;
+  private final boolean ownsProber;
   private final Map<ServiceName, Upstream> upstreams = new ConcurrentHashMap<>();
   private HttpServer server;
 
@@ -82,24 +82,24 @@ public final class OutboundProxy {
     final RetryBudget budget;
     final HttpClient client;
 
-    Upstream(ProxySnapshot snapshot, Service service) {
+    Upstream(ProxySnapshot snapshot, Service service, Upstream previous) {
       this.service = service;
       this.policy = snapshot.policy(service.name());
       this.version = snapshot.version();
-      this.balancer = LocalityLoadBalancer.builder(snapshot.locality()).build();
-      this.balancer.update(service.endpoints(), policy.locality());
+      this.balancer =
+          UpstreamBalancers.next(
+              snapshot,
+              service,
+              policy,
+              prober,
+              registry,
+              previous == null ? null : previous.balancer,
+              previous == null ? null : previous.policy.outlierDetection());
       this.gate = new CircuitBreakerGate(policy.circuitBreaker());
       this.budget = RetryBudget.of(policy.retries(), System::nanoTime);
-      Set<SpiffeId> identities = new HashSet<>(service.identities());
       this.client =
           vertx.createHttpClient(
-              tls.configureClient(
-                  new HttpClientOptions()
-                      .setProtocolVersion(HttpVersion.HTTP_2)
-                      .setUseAlpn(true)
-                      .setForceSni(true)
-                      .setKeepAlive(true),
-                  identities::contains),
+              MeshClients.upstream(tls, service.identities()),
               new PoolOptions()
                   .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
                   .setHttp2MaxSize(4)
@@ -115,6 +115,11 @@ public final class OutboundProxy {
     this.listenPort = b.listenPort;
     this.registry = b.registry;
     this.maxBufferedBody = b.maxBufferedBody;
+    this.ownsProber = b.prober == null;
+    this.prober =
+        b.prober != null
+            ? b.prober
+            : EndpointProber.builder(vertx, tls, snapshots).meterRegistry(registry).build();
   }
 
   public static Builder builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
@@ -131,12 +136,18 @@ public final class OutboundProxy {
                 .setMaxInitialLineLength(8 * 1024));
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
+    if (ownsProber) {
+      prober.start();
+    }
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }
 
-  /** Stops listening and closes upstream pools. */
+  /** Stops listening, probing (if the proxy runs its prober) and closes upstream pools. */
   public Future<Void> close() {
     Future<Void> f = server == null ? Future.succeededFuture() : server.close();
+    if (ownsProber) {
+      f = f.compose(v -> prober.close());
+    }
     for (Upstream u : upstreams.values()) {
       f = f.compose(v -> u.client.close());
     }
@@ -152,7 +163,7 @@ public final class OutboundProxy {
   private Upstream upstream(ProxySnapshot snapshot, Service service) {
     Upstream u = upstreams.get(service.name());
     if (u == null || u.version != snapshot.version()) {
-      Upstream fresh = new Upstream(snapshot, service);
+      Upstream fresh = new Upstream(snapshot, service, u);
       Upstream old = upstreams.put(service.name(), fresh);
       if (old != null) {
         old.client.close();
@@ -456,6 +467,7 @@ public final class OutboundProxy {
     private int listenPort = DEFAULT_PORT;
     private MeterRegistry registry;
     private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
+    private EndpointProber prober;
 
     Builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -484,6 +496,15 @@ public final class OutboundProxy {
             "maxBufferedBody: " + bytes + " (expected: 0..16777216)");
       }
       this.maxBufferedBody = bytes;
+      return this;
+    }
+
+    /**
+     * The prober whose health checks the balancers honour; the caller starts and closes it. By
+     * default the proxy runs its own over the same TLS, snapshots and registry.
+     */
+    public Builder prober(EndpointProber prober) {
+      this.prober = Objects.requireNonNull(prober, "prober");
       return this;
     }
 

@@ -141,13 +141,7 @@ class SidecarAdminIT {
             .setHost(host)
             .setPort(port)
             .setURI(uri);
-    return TestCalls.call(
-        ro,
-        () ->
-            client
-                .request(ro)
-                .compose(r -> r.send())
-                .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    return TestCalls.statusAndBody(client, ro);
   }
 
   private String admin(String path) throws Exception {

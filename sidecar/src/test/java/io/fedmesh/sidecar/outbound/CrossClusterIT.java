@@ -177,12 +177,7 @@ class CrossClusterIT {
             .setHost(host)
             .setPort(9080)
             .setURI("/");
-    return TestCalls.call(
-        ro,
-        () ->
-            app.request(ro)
-                .compose(r -> r.send())
-                .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    return TestCalls.statusAndBody(app, ro);
   }
 
   @Test

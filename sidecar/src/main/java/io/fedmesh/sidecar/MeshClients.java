@@ -1,0 +1,33 @@
+package io.fedmesh.sidecar;
+
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.tls.MeshTls;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import java.util.Collection;
+import java.util.Set;
+
+/**
+ * How the sidecar's HTTP clients reach upstream sidecars and gateways: one definition, so that the
+ * outbound's requests and the health probes of the same service travel exactly the same way. For
+ * the sidecar's own packages; no compatibility promise.
+ */
+public final class MeshClients {
+  private MeshClients() {}
+
+  /**
+   * HTTP client options for mTLS with {@code tls}'s SVID to a server presenting one of {@code
+   * serverIds}: HTTP/2 by ALPN (HTTP/1.1 if the server offers only that), the SNI always sent (a
+   * gateway routes by it), connections kept alive.
+   */
+  public static HttpClientOptions upstream(MeshTls tls, Collection<SpiffeId> serverIds) {
+    Set<SpiffeId> ids = Set.copyOf(serverIds);
+    return tls.configureClient(
+        new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_2)
+            .setUseAlpn(true)
+            .setForceSni(true)
+            .setKeepAlive(true),
+        ids::contains);
+  }
+}
