@@ -262,9 +262,13 @@ public final class MeshFixture {
     }
   }
 
-  /** A health check every {@code interval} with the given thresholds and path. */
+  /**
+   * A health check every {@code interval} with the given thresholds and path, and a 2 s timeout: a
+   * loaded CI machine can take longer than the default 500 ms for a first TLS handshake, and these
+   * tests kill apps (an instant 503), they do not time out.
+   */
   public static HealthCheck healthCheck(
       Duration interval, int unhealthy, int healthy, String path) {
-    return new HealthCheck(interval, Duration.ofMillis(500), unhealthy, healthy, path);
+    return new HealthCheck(interval, Duration.ofSeconds(2), unhealthy, healthy, path);
   }
 }
