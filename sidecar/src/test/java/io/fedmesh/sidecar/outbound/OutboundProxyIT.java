@@ -21,6 +21,7 @@ import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,6 +33,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -220,11 +222,14 @@ class OutboundProxyIT {
         .startsWith("503");
   }
 
-  @Test
-  void aFailingEndpointIsRetriedElsewhereThenEjected() throws Exception {
-    // A third replica in zone A that always answers 500; zone B stays healthy.
-    java.util.concurrent.atomic.AtomicInteger badHits =
-        new java.util.concurrent.atomic.AtomicInteger();
+  /**
+   * Replaces zone A's replica by one whose app always answers 500 (counting its requests in {@code
+   * badHits}), under {@code policies}; zone B stays healthy.
+   */
+  private void brokenReplicaInZoneA(
+      java.util.concurrent.atomic.AtomicInteger badHits,
+      Map<ServiceName, io.fedmesh.proxy.model.TrafficPolicy> policies)
+      throws Exception {
     int badApp =
         await(
                 vertx
@@ -252,8 +257,15 @@ class OutboundProxyIT {
             next.cluster(),
             next.locality(),
             next.services(),
-            Map.of(),
+            policies,
             AuthorizationPolicy.ALLOW_MESH));
+  }
+
+  @Test
+  void aFailingEndpointIsRetriedElsewhereThenEjected() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger badHits =
+        new java.util.concurrent.atomic.AtomicInteger();
+    brokenReplicaInZoneA(badHits, Map.of());
     List<String> results = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       results.add(call(app, HttpMethod.GET, "reviews.default.svc.cluster.local", ""));
@@ -265,16 +277,70 @@ class OutboundProxyIT {
   }
 
   @Test
+  void anEjectedEndpointReturnsAfterTheBaseEjectionTimeAndIsEjectedLongerNextTime()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicInteger badHits =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Duration base = Duration.ofSeconds(3);
+    io.fedmesh.proxy.model.TrafficPolicy d = io.fedmesh.proxy.model.TrafficPolicy.DEFAULT;
+    brokenReplicaInZoneA(
+        badHits,
+        Map.of(
+            new ServiceName("reviews", "default"),
+            new io.fedmesh.proxy.model.TrafficPolicy(
+                d.timeout(),
+                d.retries(),
+                new io.fedmesh.proxy.model.OutlierDetection(3, 3, Duration.ofSeconds(1), base, 100),
+                d.circuitBreaker(),
+                d.healthCheck(),
+                d.locality())));
+    String host = "reviews.default.svc.cluster.local";
+    List<String> results = new ArrayList<>();
+
+    // Zone A is preferred: the broken replica takes each first try until 3 in a row eject it.
+    for (int i = 0; i < 6; i++) {
+      results.add(call(app, HttpMethod.GET, host, ""));
+    }
+    assertThat(badHits).hasValue(3);
+    Timer ejections = registry.get("fedmesh.outbound.ejections").timer();
+    assertThat(ejections.count()).isEqualTo(1);
+    assertThat(ejections.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(base.toMillis());
+
+    // After the base ejection time it takes traffic again...
+    org.awaitility.Awaitility.await()
+        .atMost(base.multipliedBy(4))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              results.add(call(app, HttpMethod.GET, host, ""));
+              return badHits.get() > 3;
+            });
+    // ...fails at once, and its second ejection is twice as long.
+    for (int i = 0; i < 10 && badHits.get() < 6; i++) {
+      results.add(call(app, HttpMethod.GET, host, ""));
+    }
+    assertThat(badHits).hasValue(6);
+    assertThat(ejections.count()).isEqualTo(2);
+    assertThat(ejections.totalTime(TimeUnit.MILLISECONDS))
+        .as("first ejection + second ejection")
+        .isEqualTo(base.toMillis() + 2 * base.toMillis());
+    assertThat(results).allMatch(r -> r.equals("200 us-east-1b:GET:"));
+  }
+
+  @Test
   void circuitBreakerFailsFastPastMaxRequests() throws Exception {
     // A slow replica alone in the service, and a limit of one request in flight.
     java.util.concurrent.atomic.AtomicBoolean arrived =
         new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger slowHits =
+        new java.util.concurrent.atomic.AtomicInteger();
     int slowApp =
         await(
                 vertx
                     .createHttpServer(new HttpServerOptions())
                     .requestHandler(
                         req -> {
+                          slowHits.incrementAndGet();
                           arrived.set(true);
                           vertx.setTimer(800, t -> req.response().end("slow"));
                         })
@@ -321,7 +387,24 @@ class OutboundProxyIT {
     assertThat(call(second, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
         .startsWith("503 circuit breaker open for default/reviews");
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("200 slow");
-    assertThat(registry.find("fedmesh.outbound.requests").tag("response_class", "2xx").timers())
-        .isNotEmpty();
+    assertThat(slowHits).as("requests that reached the app").hasValue(1);
+    assertThat(
+            registry
+                .get("fedmesh.outbound.rejected")
+                .tag("reason", "circuit_open")
+                .tag("destination_service", "default/reviews")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    // recorded just after the response's last byte went out: wait for it, bounded
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                !registry
+                    .find("fedmesh.outbound.requests")
+                    .tag("response_class", "2xx")
+                    .timers()
+                    .isEmpty());
   }
 }
