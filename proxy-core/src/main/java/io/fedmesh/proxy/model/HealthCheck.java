@@ -21,11 +21,14 @@ public record HealthCheck(
     int healthyThreshold,
     String path) {
   /**
-   * On by default: the sidecar's health path every 1 s, 500 ms timeout, 2 failures down, 1 success
-   * up.
+   * On by default: the sidecar's health path every 1 s, 1 s timeout, 3 failures in a row down, 1
+   * success up. A dead app fails each probe at once (down in about 3 s; outlier detection acts
+   * sooner on live traffic); the timeout and the third failure keep a CPU-starved node, whose first
+   * TLS handshakes can take over 500 ms, from marking live endpoints down (seen on a loaded 2-core
+   * CI machine with 500 ms and 2).
    */
   public static final HealthCheck DEFAULT =
-      new HealthCheck(Duration.ofSeconds(1), Duration.ofMillis(500), 2, 1, "");
+      new HealthCheck(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 1, "");
 
   public HealthCheck {
     Durations.checkPositive("healthCheck.interval", interval);

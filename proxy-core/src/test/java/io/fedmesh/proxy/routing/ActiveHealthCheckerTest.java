@@ -81,10 +81,12 @@ class ActiveHealthCheckerTest {
   }
 
   @Test
-  void defaultGoesDownAfterTwoFailuresAndUpAfterOnePass() {
+  void defaultGoesDownAfterThreeFailuresAndUpAfterOnePass() {
     ActiveHealthChecker d = new ActiveHealthChecker(HealthCheck.DEFAULT);
 
     d.onProbeResult(A1, false);
+    d.onProbeResult(A1, false);
+    assertThat(d.isHealthy(A1)).isTrue();
     d.onProbeResult(A1, false);
     assertThat(d.isHealthy(A1)).isFalse();
     d.onProbeResult(A1, true);

@@ -415,8 +415,9 @@ class LocalityLoadBalancerTest {
     LocalityLoadBalancer lb = balancer(List.of(A1, B1));
 
     checker.onProbeResult(A1, false);
+    checker.onProbeResult(A1, false);
     assertThat(lb.pick(PickContext.FIRST_TRY).orElseThrow().endpoint()).isEqualTo(A1);
-    checker.onProbeResult(A1, false); // unhealthyThreshold 2
+    checker.onProbeResult(A1, false); // unhealthyThreshold 3
 
     assertThat(sample(lb, PickContext.FIRST_TRY, 1_000)).containsOnlyKeys("b1");
     checker.onProbeResult(A1, true); // healthyThreshold 1
