@@ -138,25 +138,23 @@ public final class MeshFixture {
     return r;
   }
 
-  /** us-west's east-west gateway routing to {@code westReviews}; returns its port. */
-  public int westGateway(Service westReviews) throws Exception {
-    EastWestGateway gateway =
-        await(
-            EastWestGateway.builder(snapshot(1, WEST_A, westReviews, null))
-                .host("127.0.0.1")
-                .port(0)
-                .adminPort(0)
-                .build()
-                .start(vertx));
-    return gateway.port();
+  /** us-west's east-west gateway routing to {@code westReviews}, started. */
+  public EastWestGateway westGateway(Service westReviews) throws Exception {
+    return await(
+        EastWestGateway.builder(snapshot(1, WEST_A, westReviews, null))
+            .host("127.0.0.1")
+            .port(0)
+            .adminPort(0)
+            .build()
+            .start(vertx));
   }
 
   /** us-west's reviews as us-east sees it: a summary of one healthy copy behind its gateway. */
-  public static Endpoint westSummary(int gatewayPort) {
+  public static Endpoint westSummary(EastWestGateway gateway) {
     return new Endpoint(
         "us-west/us-west-1a",
         "127.0.0.1",
-        gatewayPort,
+        gateway.port(),
         WEST_A,
         1,
         true,

@@ -13,6 +13,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedmesh.gateway.EastWestGateway;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
@@ -183,9 +184,11 @@ class EndpointProberIT {
   }
 
   @Test
-  void aRemoteSummaryIsProbedThroughItsGatewayWithItsSni() throws Exception {
+  void aRemoteSummaryIsProbedThroughItsGatewayAndGoesDownWithTheRemoteAppOrTheGateway()
+      throws Exception {
     Replica w = mesh.replica(mesh.west, "w");
-    int gateway = mesh.westGateway(mesh.reviews(List.of(w.endpoint(MeshFixture.WEST_A))));
+    EastWestGateway gateway =
+        mesh.westGateway(mesh.reviews(List.of(w.endpoint(MeshFixture.WEST_A))));
     Endpoint summary = MeshFixture.westSummary(gateway);
     snapshot.set(
         snapshot(
@@ -200,6 +203,9 @@ class EndpointProberIT {
 
     w.reviveApp();
     await().atMost(WAIT).until(() -> checker.isHealthy(summary));
+
+    await(gateway.close()); // a dead gateway takes the cluster's summary out of routing too
+    await().atMost(WAIT).until(() -> !checker.isHealthy(summary));
   }
 
   private Service tcpService(List<Endpoint> endpoints, String identityPath) {
