@@ -98,6 +98,21 @@ public final class OutlierDetector {
     return m != null && m.ejected;
   }
 
+  /**
+   * How long {@code endpoint}'s latest ejection was set to last (whether or not it is still
+   * ejected), {@link Duration#ZERO} if it never was: {@code baseEjectionTime} times its ejection
+   * count, so it grows with repeats. For the admin page.
+   */
+  public Duration lastEjectionTime(Endpoint endpoint) {
+    Monitor m = monitors.get(endpoint.id());
+    if (m == null) {
+      return Duration.ZERO;
+    }
+    synchronized (this) {
+      return Duration.ofNanos(m.lastEjectionNanos);
+    }
+  }
+
   /** The number of endpoints ejected now. */
   public int ejectedCount() {
     returnExpired(nanoTicker.getAsLong());
@@ -245,6 +260,7 @@ public final class OutlierDetector {
         ejections = m.ejections = Math.min(m.ejections + 1, 1_000_000);
         duration = baseNanos > maxNanos / ejections ? maxNanos : baseNanos * ejections;
         m.ejectedUntil = now + duration;
+        m.lastEjectionNanos = duration;
         m.consecutive5xx.set(0);
         m.consecutiveGateway.set(0);
         m.ejected = true;
@@ -290,6 +306,7 @@ public final class OutlierDetector {
     volatile boolean removed;
     // guarded by the detector
     long ejectedUntil;
+    long lastEjectionNanos;
     long returnedAt;
     int ejections;
 

@@ -147,11 +147,15 @@ class OutlierDetectorTest {
   @Test
   void secondEjectionLastsTwiceAsLong() {
     OutlierDetector d = detector(A1, A2);
+    assertThat(d.lastEjectionTime(A1)).isZero();
     fail(d, A1, Outcome.SERVER_ERROR, 5);
+    assertThat(d.lastEjectionTime(A1)).isEqualTo(BASE);
     ticker.advance(BASE);
     assertThat(d.isEjected(A1)).isFalse();
+    assertThat(d.lastEjectionTime(A1)).as("still the latest after it returned").isEqualTo(BASE);
 
     fail(d, A1, Outcome.SERVER_ERROR, 5);
+    assertThat(d.lastEjectionTime(A1)).isEqualTo(BASE.multipliedBy(2));
     ticker.advance(BASE.multipliedBy(2).minus(NANO));
     assertThat(d.isEjected(A1)).isTrue();
     ticker.advance(NANO);

@@ -40,8 +40,8 @@ import java.util.function.Supplier;
  *   <li>{@code /metrics}: the Prometheus text exposition of the registry;
  *   <li>{@code /config}: the current {@link ProxySnapshot} as JSON;
  *   <li>{@code /clusters}: per service the outbound has used, its endpoints (control-plane health
- *       {@code healthy}, active health checks {@code activeHealthy}, outlier {@code ejected},
- *       active requests) and priority levels with their share of load.
+ *       {@code healthy}, active health checks {@code activeHealthy}, outlier {@code ejected} and
+ *       {@code lastEjectionTime}, active requests) and priority levels with their share of load.
  * </ul>
  *
  * <p>Only {@code GET} and {@code HEAD}; other paths get 404. The JSON is mapped field by field, so
@@ -205,6 +205,7 @@ public final class SidecarAdmin {
           en.put("priority", level.priority());
           en.put("activeHealthy", lb.healthChecker().map(c -> c.isHealthy(e)).orElse(true));
           en.put("ejected", lb.outlierDetector().isEjected(e));
+          en.put("lastEjectionTime", lb.outlierDetector().lastEjectionTime(e).toString());
           en.put("activeRequests", lb.activeRequests(e));
           eps.add(en);
         }

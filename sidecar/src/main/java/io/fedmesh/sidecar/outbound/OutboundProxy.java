@@ -56,7 +56,7 @@ import java.util.function.Supplier;
  * destination_cluster}, {@code response_class}), {@code fedmesh.outbound.retries} (counter; tag
  * {@code destination_service}), {@code fedmesh.outbound.rejected} (counter; tags {@code
  * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open,
- * body_too_large), {@code fedmesh.outbound.ejections} (timer; see {@link UpstreamBalancers}), and
+ * body_too_large), {@code fedmesh.outbound.ejections} (counter; see {@link UpstreamBalancers}), and
  * the {@link EndpointProber}'s, which the proxy runs unless given one.
  */
 public final class OutboundProxy {
@@ -92,7 +92,7 @@ public final class OutboundProxy {
               service,
               policy,
               prober,
-              registry,
+              UpstreamBalancers.ejectionCounter(registry, service.name()),
               previous == null ? null : previous.balancer,
               previous == null ? null : previous.policy.outlierDetection());
       this.gate = new CircuitBreakerGate(policy.circuitBreaker());

@@ -10,8 +10,8 @@ import io.fedmesh.proxy.routing.ActiveHealthChecker;
 import io.fedmesh.proxy.routing.LocalityLoadBalancer;
 import io.fedmesh.proxy.routing.OutlierDetector;
 import io.fedmesh.sidecar.health.EndpointProber;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
@@ -21,12 +21,12 @@ import java.time.Duration;
  * config push; a new one otherwise. Either way it honours the policy's {@code outlierDetection} and
  * the prober's checks.
  *
- * <p>Meter: {@value #EJECTIONS_METER} (timer; tag {@code destination_service}): one record per
- * ejection by outlier detection, of the ejection's length, so its count is the number of ejections
- * and its max shows the lengths growing with repeats.
+ * <p>Meter: {@value #EJECTIONS_METER} (counter; tag {@code destination_service}): ejections by
+ * outlier detection ({@link #ejectionCounter}). Each endpoint's latest ejection length is on the
+ * admin page ({@code /clusters}, {@code lastEjectionTime}).
  */
 final class UpstreamBalancers {
-  /** Outlier ejections and their lengths, by service. */
+  /** Outlier ejections, by service. */
   static final String EJECTIONS_METER = "fedmesh.outbound.ejections";
 
   private UpstreamBalancers() {}
@@ -36,7 +36,7 @@ final class UpstreamBalancers {
       Service service,
       TrafficPolicy policy,
       EndpointProber prober,
-      MeterRegistry registry,
+      OutlierDetector.Listener ejections,
       LocalityLoadBalancer previous,
       OutlierDetection previousOutlierDetection) {
     ActiveHealthChecker checker = prober.checker(snapshot, service.name()).orElse(null);
@@ -47,12 +47,10 @@ final class UpstreamBalancers {
         && previous.healthChecker().orElse(null) == checker) {
       lb = previous;
     } else {
-      OutlierDetector.Builder detector = OutlierDetector.builder(policy.outlierDetection());
-      if (registry != null) {
-        detector.listener(ejectionMeter(registry, service.name()));
-      }
+      OutlierDetector detector =
+          OutlierDetector.builder(policy.outlierDetection()).listener(ejections).build();
       LocalityLoadBalancer.Builder b =
-          LocalityLoadBalancer.builder(snapshot.locality()).outlierDetector(detector.build());
+          LocalityLoadBalancer.builder(snapshot.locality()).outlierDetector(detector);
       if (checker != null) {
         b.healthChecker(checker);
       }
@@ -63,16 +61,20 @@ final class UpstreamBalancers {
     return lb;
   }
 
-  private static OutlierDetector.Listener ejectionMeter(MeterRegistry registry, ServiceName name) {
-    Timer ejections =
-        Timer.builder(EJECTIONS_METER)
-            .description("outlier ejections, each recorded with its length")
-            .tag("destination_service", name.toString())
+  /** A listener counting {@code service}'s ejections in {@value #EJECTIONS_METER}, if metered. */
+  static OutlierDetector.Listener ejectionCounter(MeterRegistry registry, ServiceName service) {
+    if (registry == null) {
+      return new OutlierDetector.Listener() {};
+    }
+    Counter ejections =
+        Counter.builder(EJECTIONS_METER)
+            .description("outlier-detection ejections")
+            .tag("destination_service", service.toString())
             .register(registry);
     return new OutlierDetector.Listener() {
       @Override
       public void onEjected(Endpoint endpoint, Duration duration, int count) {
-        ejections.record(duration);
+        ejections.increment();
       }
     };
   }

@@ -213,6 +213,8 @@ class SidecarAdminIT {
     assertThat(a.get("weight").asInt()).isEqualTo(1);
     assertThat(a.get("healthy").asBoolean()).isTrue();
     assertThat(a.get("ejected").asBoolean()).isFalse();
+    assertThat(a.get("lastEjectionTime").asText()).isEqualTo("PT0S");
+    assertThat(a.get("activeHealthy").asBoolean()).isTrue();
     assertThat(a.get("activeRequests").asInt()).isZero();
     assertThat(svc.get("priorities")).hasSize(2);
     assertThat(svc.at("/priorities/0/proximity").asText()).isEqualTo("same_zone");

@@ -21,7 +21,6 @@ import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -294,6 +293,26 @@ class OutboundProxyIT {
                 d.circuitBreaker(),
                 d.healthCheck(),
                 d.locality())));
+    // An outbound of this test's own, to read its routing state.
+    OutboundProxy outbound =
+        OutboundProxy.builder(
+                vertx,
+                MeshTls.builder(
+                        svid(
+                            SpiffeId.parse(
+                                "spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
+                        bundles)
+                    .build(),
+                snapshot::get)
+            .listen("127.0.0.1", 0)
+            .meterRegistry(registry)
+            .build();
+    outboundPort = await(outbound.start());
+    Endpoint bad =
+        snapshot.get().services().values().iterator().next().endpoints().stream()
+            .filter(e -> e.id().equals("reviews-bad"))
+            .findFirst()
+            .orElseThrow();
     String host = "reviews.default.svc.cluster.local";
     List<String> results = new ArrayList<>();
 
@@ -302,9 +321,10 @@ class OutboundProxyIT {
       results.add(call(app, HttpMethod.GET, host, ""));
     }
     assertThat(badHits).hasValue(3);
-    Timer ejections = registry.get("fedmesh.outbound.ejections").timer();
-    assertThat(ejections.count()).isEqualTo(1);
-    assertThat(ejections.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(base.toMillis());
+    var outliers = outbound.balancer(new ServiceName("reviews", "default")).outlierDetector();
+    assertThat(outliers.isEjected(bad)).isTrue();
+    assertThat(outliers.lastEjectionTime(bad)).isEqualTo(base);
+    assertThat(registry.get("fedmesh.outbound.ejections").counter().count()).isEqualTo(1);
 
     // After the base ejection time it takes traffic again...
     org.awaitility.Awaitility.await()
@@ -320,10 +340,9 @@ class OutboundProxyIT {
       results.add(call(app, HttpMethod.GET, host, ""));
     }
     assertThat(badHits).hasValue(6);
-    assertThat(ejections.count()).isEqualTo(2);
-    assertThat(ejections.totalTime(TimeUnit.MILLISECONDS))
-        .as("first ejection + second ejection")
-        .isEqualTo(base.toMillis() + 2 * base.toMillis());
+    assertThat(outliers.isEjected(bad)).isTrue();
+    assertThat(outliers.lastEjectionTime(bad)).isEqualTo(base.multipliedBy(2));
+    assertThat(registry.get("fedmesh.outbound.ejections").counter().count()).isEqualTo(2);
     assertThat(results).allMatch(r -> r.equals("200 us-east-1b:GET:"));
   }
 
