@@ -55,7 +55,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Meters: {@value #PROBES_METER} (counter; tags {@code destination_service}, {@code result}:
  * pass or fail) and {@value #UNHEALTHY_METER} (gauge; tag {@code destination_service}: endpoints
- * now failing their checks). Health changes are logged at INFO.
+ * now failing their checks). Health changes are logged at INFO. Give each prober a registry of its
+ * own (one sidecar, one prober): a second prober's gauge for the same service would be ignored.
  *
  * <p>Thread-safe: timers, probe completions and the outbound's event loops share one lock, held
  * only for bookkeeping.
