@@ -149,37 +149,31 @@ public final class FailoverPolicies {
               : problems.read(() -> r.label(spec.required("service"), "spec.service"), null);
       TrafficPolicy policy = spec == null ? null : policyReader.read(spec);
       if (namespace != null && name != null) {
-        unique(
-            names,
-            new ServiceName(name, namespace),
-            metadata.get("name"),
-            "metadata.name",
-            "a second " + FailoverPolicy.KIND + " named ",
-            "unique names in a namespace");
+        ServiceName named = new ServiceName(name, namespace);
+        r.repeated(
+                names,
+                named,
+                metadata.get("name"),
+                "metadata.name",
+                "a second " + FailoverPolicy.KIND + " named " + named,
+                "unique names in a namespace")
+            .ifPresent(problems::report);
       }
       if (namespace != null && service != null) {
-        unique(
-            services,
-            new ServiceName(service, namespace),
-            spec.get("service"),
-            "spec.service",
-            "a second policy for service ",
-            "one policy per service");
+        ServiceName target = new ServiceName(service, namespace);
+        r.repeated(
+                services,
+                target,
+                spec.get("service"),
+                "spec.service",
+                "a second policy for service " + target,
+                "one policy per service")
+            .ifPresent(problems::report);
       }
       if (problems.count() > before) {
         return null;
       }
       return new FailoverPolicy(name, new ServiceName(service, namespace), policy);
-    }
-
-    private void unique(
-        Map<ServiceName, Node> seen,
-        ServiceName key,
-        Node node,
-        String path,
-        String what,
-        String expected) {
-      r.repeated(seen, key, node, path, what + key, expected).ifPresent(problems::report);
     }
   }
 }
