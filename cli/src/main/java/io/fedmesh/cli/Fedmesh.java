@@ -34,6 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       SidecarCommand.class,
       GatewayCommand.class,
       DemoAppCommand.class,
+      PolicyCommand.class,
       VersionCommand.class,
       CompletionCommand.class
     },
@@ -41,7 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     exitCodeList = {
       "0:ok",
       "1:fault: an unexpected error; printed with its cause",
-      "2:usage or configuration error: bad option, file, certificate or bundle"
+      "2:usage or configuration error: bad option, file, certificate, bundle or policy"
     },
     footerHeading = "%n",
     footer = "Run 'fedmesh <command> --help' for a command's options.")

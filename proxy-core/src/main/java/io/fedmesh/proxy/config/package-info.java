@@ -1,13 +1,18 @@
 /**
- * The static form of a proxy's configuration: a YAML file of {@code kind: ProxyConfig}, loaded into
- * the same {@link io.fedmesh.proxy.model.ProxySnapshot} the controller's push produces. Standalone
- * sidecars and gateways, and tests, use it.
+ * Configuration files: the static form of a proxy's configuration, a YAML file of {@code kind:
+ * ProxyConfig} loaded into the same {@link io.fedmesh.proxy.model.ProxySnapshot} the controller's
+ * push produces (standalone sidecars and gateways, and tests, use it); files of {@code kind:
+ * FailoverPolicy} resources (see below); and the localities of a {@code kind: Topology} file that
+ * policies are checked against.
  *
  * <p>Public API: {@link io.fedmesh.proxy.config.ProxyConfigLoader} ({@code load(Path)}, {@code
  * parse(String, String)}), {@link io.fedmesh.proxy.config.ProxyConfigWatcher} (reloads a file when
- * it changes) and {@link io.fedmesh.proxy.config.ConfigException}. Depends on {@code
- * io.fedmesh.proxy.model}, {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its
- * object binding).
+ * it changes), {@link io.fedmesh.proxy.config.FailoverPolicies} ({@code load(Path,
+ * KnownLocalities)}) with {@link io.fedmesh.proxy.config.FailoverPolicy}, {@link
+ * io.fedmesh.proxy.config.KnownLocalities} and {@link io.fedmesh.proxy.config.TopologyLocalities},
+ * and the errors {@link io.fedmesh.proxy.config.ConfigException} (one) and {@link
+ * io.fedmesh.proxy.config.ConfigErrors} (all of a file). Depends on {@code io.fedmesh.proxy.model},
+ * {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its object binding).
  *
  * <h2>Format</h2>
  *
@@ -42,7 +47,8 @@
  *     circuitBreaker: {maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024}
  *     healthCheck: {interval: 1s, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 1,
  *                   path: /healthz}
- *     locality: {failover: [{from: us-east, to: [us-west, eu-west]}],
+ *     locality: {failoverPriority: [region, zone, cluster],
+ *                failover: [{from: us-east, to: [us-west, eu-west]}],
  *                overprovisioningFactor: 1.4}
  * authorization:                         # optional, default: allow the mesh's peers
  *   defaultAction: ALLOW                 # ALLOW (default) or DENY
@@ -74,6 +80,55 @@
  *       listed, tags ({@code !foo}, {@code !!java...}) and merge keys ({@code <<}) are errors.
  *       Anchors and aliases work, within the limits of {@link
  *       io.fedmesh.proxy.config.ProxyConfigLoader}.
+ * </ul>
+ *
+ * <h2>FailoverPolicy</h2>
+ *
+ * <p>The same policy fields as a resource of its own, familiar to Istio users; a file may hold
+ * several, separated by {@code ---}:
+ *
+ * <pre>{@code
+ * apiVersion: fedmesh.io/v1alpha1        # required, exactly this
+ * kind: FailoverPolicy                   # required, exactly this
+ * metadata:
+ *   name: reviews                        # required, a DNS label, unique in its namespace
+ *   namespace: default                   # optional, default "default", a DNS label
+ * spec:
+ *   service: reviews                     # required: a service of the namespace; one policy each
+ *   locality:
+ *     failoverPriority: [region, zone, cluster]
+ *     failover: [{from: us-east, to: [us-west, eu-west]}]
+ *   outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 15s,
+ *                      maxEjectionPercent: 100}
+ *   retries: {attempts: 3, perTryTimeout: 500ms, retryOn: [5xx, reset, connect-failure]}
+ *   timeout: 3s
+ *   circuitBreaker: {maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024}
+ *   healthCheck: {interval: 1s, path: /healthz}
+ * }</pre>
+ *
+ * <p>{@code spec} takes the fields of a ProxyConfig policy (above), read by the same code, with the
+ * same defaults; {@code service} is a name in {@code metadata.namespace}. A file is loaded all or
+ * nothing, and every error of every document is reported, in file order.
+ *
+ * <h3>Locality rules</h3>
+ *
+ * <ul>
+ *   <li>{@code failoverPriority} lists {@code region}, {@code zone} and {@code cluster} (Istio's
+ *       {@code topology.kubernetes.io/region}, {@code topology.kubernetes.io/zone} and {@code
+ *       topology.istio.io/cluster} are accepted for them), each at most once, at least one;
+ *       endpoints sharing all N labels with the caller come first, then those sharing the first
+ *       N-1, and so on. A zone is matched within its region, and a cluster lies in one region, so
+ *       {@code region}, when listed, comes first. The default is {@code [region, cluster, zone]}:
+ *       the caller's zone and cluster, its cluster, its region.
+ *   <li>{@code failover} orders the other regions, which come after the {@code failoverPriority}
+ *       levels, for callers in region {@code from}; regions not listed follow in name order. So
+ *       both fields may be given and do not conflict. Each {@code from} once; {@code to} at least
+ *       one region, none twice, never {@code from} itself.
+ *   <li>With a topology ({@link io.fedmesh.proxy.config.KnownLocalities}, such as {@code fedmesh
+ *       policy validate --topology}), {@code from} and {@code to} must be regions of it; a cluster
+ *       or zone name there is named as such. Without one, any DNS label is accepted.
+ *   <li>Two documents with the same {@code metadata.name}, or for the same service, in one
+ *       namespace are an error.
  * </ul>
  *
  * <h3>Errors</h3>

@@ -8,6 +8,7 @@ import io.fedmesh.proxy.model.CircuitBreaker;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.LocalityLabel;
 import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
@@ -274,6 +275,22 @@ class ProxyConfigLoaderTest {
       assertThat(p.healthCheck().interval()).isEqualTo(Duration.ofMillis(1500));
       assertThat(p.healthCheck().timeout()).isEqualTo(Duration.ofMillis(250));
       assertThat(p.locality().overprovisioningFactor()).isEqualTo(10.0);
+    }
+
+    @Test
+    void aPolicyTakesFailoverPriorityAsAFailoverPolicyDoes() {
+      ProxySnapshot s =
+          ProxyConfigLoader.parse(
+              HEADER
+                  + SERVICE
+                  + """
+                  policies:
+                    - service: reviews
+                      locality: {failoverPriority: [region, zone, cluster]}
+                  """,
+              "t.yaml");
+      assertThat(s.policy(REVIEWS).locality().failoverPriority())
+          .containsExactly(LocalityLabel.REGION, LocalityLabel.ZONE, LocalityLabel.CLUSTER);
     }
 
     @Test

@@ -192,6 +192,47 @@ class ModelTest {
   }
 
   @Test
+  void failoverPriorityNeedsALabel() {
+    assertThatThrownBy(() -> new LocalityFailover(List.of(), Map.of(), 1.4))
+        .hasMessage(
+            "locality.failoverPriority: an empty list (expected: at least one of region, zone,"
+                + " cluster)");
+  }
+
+  @Test
+  void failoverPriorityListsEachLabelOnce() {
+    assertThatThrownBy(
+            () ->
+                new LocalityFailover(
+                    List.of(LocalityLabel.ZONE, LocalityLabel.ZONE), Map.of(), 1.4))
+        .hasMessage("locality.failoverPriority: 'zone' is listed twice (expected: each once)");
+  }
+
+  @Test
+  void failoverPriorityPutsRegionFirst() {
+    assertThatThrownBy(
+            () ->
+                new LocalityFailover(
+                    List.of(LocalityLabel.CLUSTER, LocalityLabel.REGION), Map.of(), 1.4))
+        .hasMessage(
+            "locality.failoverPriority: 'region' comes after 'cluster', which implies the region"
+                + " (expected: region first, or not at all)");
+  }
+
+  @Test
+  void localityLabelsMatchWithinTheirRegion() {
+    Locality caller = new Locality("us-east", "a", "east-1");
+    Locality sameZoneNameElsewhere = new Locality("us-west", "a", "west-1");
+    Locality sameZoneOtherCluster = new Locality("us-east", "a", "east-2");
+
+    assertThat(LocalityLabel.ZONE.matches(caller, sameZoneNameElsewhere)).isFalse();
+    assertThat(LocalityLabel.ZONE.matches(caller, sameZoneOtherCluster)).isTrue();
+    assertThat(LocalityLabel.CLUSTER.matches(caller, sameZoneOtherCluster)).isFalse();
+    assertThat(LocalityLabel.REGION.matches(caller, sameZoneOtherCluster)).isTrue();
+    assertThat(LocalityLabel.REGION).hasToString("region");
+  }
+
+  @Test
   void authorizationRulesCheckTheirPatterns() {
     assertThatThrownBy(
             () ->
