@@ -17,9 +17,11 @@ import java.util.TreeMap;
 
 /**
  * A {@link TrafficPolicy} written back in the form {@link TrafficPolicyReader} reads, every field
- * explicit: what {@code fedmesh policy validate -o json} prints.
+ * explicit: what {@code fedmesh policy validate -o json} prints, what a sidecar's {@code /config}
+ * shows, and the body of a policy the controller pushes (a {@code policies[]} entry without its
+ * {@code service}/{@code namespace} keys).
  */
-final class TrafficPolicyDocument {
+public final class TrafficPolicyDocument {
   private static final Map<RetryOn, String> RETRY_ON_WORDS = new EnumMap<>(RetryOn.class);
 
   static {
@@ -28,8 +30,8 @@ final class TrafficPolicyDocument {
 
   private TrafficPolicyDocument() {}
 
-  /** The policy's fields, in {@link TrafficPolicyReader#FIELDS} order. */
-  static Map<String, Object> of(TrafficPolicy p) {
+  /** The policy's fields, in {@link TrafficPolicyReader#FIELDS} order (plain maps and lists). */
+  public static Map<String, Object> of(TrafficPolicy p) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("timeout", DurationText.format(p.timeout()));
     doc.put("retries", retries(p.retries()));

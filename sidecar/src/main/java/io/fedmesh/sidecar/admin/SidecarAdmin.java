@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fedmesh.proxy.config.TrafficPolicyDocument;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.AuthorizationRule;
 import io.fedmesh.proxy.model.Endpoint;
@@ -242,23 +243,7 @@ public final class SidecarAdmin {
   }
 
   private static ObjectNode policy(TrafficPolicy p) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("timeout", p.timeout().toString());
-    n.putObject("retries")
-        .put("attempts", p.retries().attempts())
-        .put("perTryTimeout", p.retries().perTryTimeout().toString())
-        .put("budgetPercent", p.retries().budgetPercent());
-    n.putObject("outlierDetection")
-        .put("consecutive5xxErrors", p.outlierDetection().consecutive5xxErrors())
-        .put("consecutiveGatewayErrors", p.outlierDetection().consecutiveGatewayErrors())
-        .put("baseEjectionTime", p.outlierDetection().baseEjectionTime().toString())
-        .put("maxEjectionPercent", p.outlierDetection().maxEjectionPercent());
-    n.putObject("circuitBreaker")
-        .put("maxConnections", p.circuitBreaker().maxConnections())
-        .put("maxPendingRequests", p.circuitBreaker().maxPendingRequests())
-        .put("maxRequests", p.circuitBreaker().maxRequests());
-    n.putObject("locality").put("overprovisioningFactor", p.locality().overprovisioningFactor());
-    return n;
+    return JSON.valueToTree(TrafficPolicyDocument.of(p));
   }
 
   private static ObjectNode authorization(AuthorizationPolicy a) {
