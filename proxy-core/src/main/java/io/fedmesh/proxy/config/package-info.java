@@ -5,7 +5,9 @@
  *
  * <p>Public API: {@link io.fedmesh.proxy.config.ProxyConfigLoader} ({@code load(Path)}, {@code
  * parse(String, String)}), {@link io.fedmesh.proxy.config.ProxyConfigWatcher} (reloads a file when
- * it changes) and {@link io.fedmesh.proxy.config.ConfigException}. Depends on {@code
+ * it changes), {@link io.fedmesh.proxy.config.TopologyLoader} (the multi-cluster {@link
+ * io.fedmesh.proxy.config.Topology} {@code fedmesh up} runs; format in its javadoc) and {@link
+ * io.fedmesh.proxy.config.ConfigException}. Depends on {@code
  * io.fedmesh.proxy.model}, {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its
  * object binding).
  *
