@@ -7,9 +7,8 @@
  * parse(String, String)}), {@link io.fedmesh.proxy.config.ProxyConfigWatcher} (reloads a file when
  * it changes), {@link io.fedmesh.proxy.config.TopologyLoader} (the multi-cluster {@link
  * io.fedmesh.proxy.config.Topology} {@code fedmesh up} runs; format in its javadoc) and {@link
- * io.fedmesh.proxy.config.ConfigException}. Depends on {@code
- * io.fedmesh.proxy.model}, {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its
- * object binding).
+ * io.fedmesh.proxy.config.ConfigException}. Depends on {@code io.fedmesh.proxy.model}, {@code
+ * io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its object binding).
  *
  * <h2>Format</h2>
  *
