@@ -10,7 +10,9 @@
  * it changes), {@link io.fedmesh.proxy.config.FailoverPolicies} ({@code load(Path,
  * KnownLocalities)}) with {@link io.fedmesh.proxy.config.FailoverPolicy}, {@link
  * io.fedmesh.proxy.config.KnownLocalities} and {@link io.fedmesh.proxy.config.TopologyLocalities},
- * and the errors {@link io.fedmesh.proxy.config.ConfigException} (one) and {@link
+ * {@link io.fedmesh.proxy.config.TopologyLoader} (the multi-cluster {@link
+ * io.fedmesh.proxy.config.Topology} {@code fedmesh up} runs; format in its javadoc), and the errors
+ * {@link io.fedmesh.proxy.config.ConfigException} (one) and {@link
  * io.fedmesh.proxy.config.ConfigErrors} (all of a file). Depends on {@code io.fedmesh.proxy.model},
  * {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its object binding).
  *
