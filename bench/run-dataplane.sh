@@ -57,8 +57,14 @@ echo "dataplane: built in ${SECONDS} s" >&2
 touch cli/target/fedmesh.jar  # up to date now: bin/fedmesh need not rebuild it
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/fedmesh-dataplane.XXXXXX")"
+driver=""
 stop_started() {
-  # Processes the Java driver started and has not stopped (it keeps work/pids current), and their
+  # The driver first: its shutdown hook stops what it started (SIGTERM, then SIGKILL after 5 s).
+  if [[ -n "$driver" ]] && kill -0 "$driver" 2>/dev/null; then
+    kill -TERM "$driver" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$driver" 2>/dev/null || break; sleep 0.2; done
+  fi
+  # Then processes the Java driver started and has not stopped (it keeps work/pids current), and their
   # children (nginx workers); only pids whose command line names this run's work directory.
   if [[ -f "$work/pids" ]]; then
     while read -r pid; do
@@ -126,11 +132,14 @@ else
   echo "dataplane: not pinning (needs taskset and 2 or more CPUs; this machine has $ncpu)" >&2
 fi
 results="${FEDMESH_BENCH_RESULTS:-$root/bench/results}"
-set +e
+# In the background and waited for, so that a signal to this script (Ctrl-C, timeout) runs the
+# trap at once instead of after the driver ends.
 "${pin[@]}" "$java" -Xmx512m -XX:+UseParallelGC -Dvertx.cacheDirBase="$work/vertx-cache" \
   -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \
   io.fedmesh.bench.DataplaneBench --work "$work" --certs "$certs" --cli-jar "$root/cli/target/fedmesh.jar" \
-  --results "$results" --proxy-jvm-flags "$proxy_flags" "$@"
-status=$?
-set -e
+  --results "$results" --proxy-jvm-flags "$proxy_flags" "$@" &
+driver=$!
+status=0
+wait "$driver" || status=$?
+driver=""
 exit "$status"

@@ -204,10 +204,10 @@ final class Chains {
 
   /**
    * One nginx process from template {@code nginx-<role>.conf}, listening on {@code port} and
-   * forwarding to {@code next}.
+   * forwarding to {@code next}; its files go to directory {@code nginx-<instance>}.
    */
-  Launch nginx(String role, int port, int next) throws IOException {
-    Path dir = Files.createDirectories(work.resolve("nginx-" + role));
+  Launch nginx(String role, String instance, int port, int next) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("nginx-" + instance));
     Map<String, String> vars = vars(dir, port, next);
     Files.writeString(
         dir.resolve("common.conf"), fill("nginx-common.conf", vars), StandardCharsets.UTF_8);
@@ -227,9 +227,12 @@ final class Chains {
         port);
   }
 
-  /** One HAProxy process from template {@code haproxy-<role>.cfg}. */
-  Launch haproxy(String role, int port, int next) throws IOException {
-    Path dir = Files.createDirectories(work.resolve("haproxy-" + role));
+  /**
+   * One HAProxy process from template {@code haproxy-<role>.cfg}, files in {@code
+   * haproxy-<instance>}.
+   */
+  Launch haproxy(String role, String instance, int port, int next) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("haproxy-" + instance));
     Files.writeString(
         dir.resolve("haproxy.cfg"),
         fill("haproxy-" + role + ".cfg", vars(dir, port, next)),

@@ -153,12 +153,12 @@ public final class DataplaneBench {
     out.println(machine);
     out.printf(
         Locale.ROOT,
-        "dataplane: %d repeat(s) × %d path(s) × 2 bodies × (rates %s + max), %s each;"
+        "dataplane: %d repeat(s) × %d path(s) × 2 bodies × (rates %s + max), %d ms each;"
             + " bounded at %d s%n",
         opt.repeats,
         5,
         opt.rates,
-        opt.duration,
+        opt.duration.toMillis(),
         opt.timeBound().toSeconds());
     boolean nginx = Host.onPath("nginx");
     boolean haproxy = Host.onPath("haproxy");
@@ -186,9 +186,7 @@ public final class DataplaneBench {
       for (BenchPath p : paths) {
         if (p.failure == null) {
           for (Body b : Body.values()) {
-            try (LoadGenerator g = generator(vertx, p, b)) {
-              g.closedLoop(opt.warmup);
-            }
+            warmUp(vertx, p, b);
           }
         }
       }
@@ -230,6 +228,21 @@ public final class DataplaneBench {
 
   private LoadGenerator generator(Vertx vertx, BenchPath p, Body b) {
     return new LoadGenerator(vertx, p.port, p.host, b.uri, opt.connections, b.bytes);
+  }
+
+  /**
+   * Closed-loop load until the path has served {@code warmupRequests} (so that the JIT has compiled
+   * the proxies' hot paths, however slow the machine), within the {@code warmup} bound.
+   */
+  private void warmUp(Vertx vertx, BenchPath p, Body b) throws Exception {
+    long deadline = System.nanoTime() + opt.warmup.toNanos();
+    long served = 0;
+    try (LoadGenerator g = generator(vertx, p, b)) {
+      while (served < opt.warmupRequests && System.nanoTime() < deadline) {
+        served += g.closedLoop(Duration.ofMillis(500)).completed();
+      }
+    }
+    out.printf(Locale.ROOT, "dataplane: warmed up %s, %s: %d requests%n", p.label, b.label, served);
   }
 
   /** One request per body must come back whole through the path, or the path is left out. */
@@ -325,13 +338,13 @@ public final class DataplaneBench {
             "fedmesh sidecar", west, "app-west", Chains.EAST_DOMAIN, inbound, chains.freePort()));
     kinds.add(chains.gateway("fedmesh gateway", west, chains.freePort()));
     if (nginx) {
-      kinds.add(chains.nginx("startup", chains.freePort(), chains.appPort));
+      kinds.add(chains.nginx("inbound", "startup", chains.freePort(), chains.appPort));
     }
     if (haproxy) {
-      kinds.add(chains.haproxy("startup", chains.freePort(), chains.appPort));
+      kinds.add(chains.haproxy("inbound", "startup", chains.freePort(), chains.appPort));
     }
     for (Chains.Launch k : kinds) {
-      String kind = k.name().replace(" startup", "");
+      String kind = k.name();
       // The first start is not counted: it warms the page cache and, on Java 19+, writes the
       // CDS archive that the counted starts use.
       for (int i = 0; i <= opt.repeats; i++) {
@@ -342,7 +355,11 @@ public final class DataplaneBench {
           }
         }
       }
-      out.println("dataplane: start-to-ready " + kind + ": " + startup.get(kind));
+      out.println(
+          "dataplane: start-to-ready "
+              + kind
+              + " (ms): "
+              + startup.get(kind).stream().map(d -> Long.toString(d.toMillis())).toList());
     }
     phase("start-up phase done");
   }
@@ -400,12 +417,15 @@ public final class DataplaneBench {
 
     if (nginx) {
       paths.add(
-          peerChain("nginx", "nginx chain", (role, port, next) -> chains.nginx(role, port, next)));
+          peerChain(
+              "nginx", "nginx chain", (role, port, next) -> chains.nginx(role, role, port, next)));
     }
     if (haproxy) {
       paths.add(
           peerChain(
-              "haproxy", "HAProxy chain", (role, port, next) -> chains.haproxy(role, port, next)));
+              "haproxy",
+              "HAProxy chain",
+              (role, port, next) -> chains.haproxy(role, role, port, next)));
     }
     // All started at once; now wait for each.
     awaitReady(app, chains.app());
@@ -472,7 +492,8 @@ public final class DataplaneBench {
     int repeats = 5;
     Duration duration = Duration.ofSeconds(10);
     int connections = 16;
-    Duration warmup = Duration.ofSeconds(5);
+    Duration warmup = Duration.ofSeconds(60);
+    long warmupRequests = 30_000;
     Duration preWarm = Duration.ofMillis(500);
     boolean pin = true;
     Path work;
@@ -537,7 +558,8 @@ public final class DataplaneBench {
         o.rates = ratesGiven ? o.rates : List.of(200);
         o.repeats = repeatsGiven ? o.repeats : 1;
         o.duration = durationGiven ? o.duration : Duration.ofSeconds(1);
-        o.warmup = Duration.ofMillis(300);
+        o.warmup = Duration.ofMillis(500);
+        o.warmupRequests = 100;
         o.preWarm = Duration.ofMillis(100);
       }
       o.command = String.join(" ", prepend("bench/run-dataplane.sh", given));

@@ -50,7 +50,6 @@ final class LoadGenerator implements AutoCloseable {
     }
   }
 
-  private final Vertx vertx;
   private final Context context;
   private final HttpClient client;
   private final RequestOptions request;
@@ -63,7 +62,6 @@ final class LoadGenerator implements AutoCloseable {
    */
   LoadGenerator(
       Vertx vertx, int port, String host, String uri, int connections, int expectedBytes) {
-    this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.connections = connections;
     this.expectedBytes = expectedBytes;
@@ -86,7 +84,7 @@ final class LoadGenerator implements AutoCloseable {
 
   /** Per-run state, touched on the generator's event loop only. */
   private final class Run {
-    final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    final Histogram histogram = new Histogram(3); // resizes itself: no latency is out of range
     final CompletableFuture<Void> drained = new CompletableFuture<>();
     long completed;
     long errors;
@@ -236,9 +234,5 @@ final class LoadGenerator implements AutoCloseable {
   public void close() throws Exception {
     Future<Void> closed = client.close();
     closed.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  Vertx vertx() {
-    return vertx;
   }
 }
