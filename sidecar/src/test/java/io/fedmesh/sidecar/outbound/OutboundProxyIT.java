@@ -321,7 +321,12 @@ class OutboundProxyIT {
     assertThat(call(second, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
         .startsWith("503 circuit breaker open for default/reviews");
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("200 slow");
-    assertThat(registry.find("fedmesh.outbound.requests").tag("response_class", "2xx").timers())
+    assertThat(
+            registry
+                .find("fedmesh.requests")
+                .tag("direction", "outbound")
+                .tag("response_class", "2xx")
+                .timers())
         .isNotEmpty();
   }
 }
