@@ -84,9 +84,26 @@ class RequestMetersIT {
                     }));
   }
 
+  /**
+   * Waits until {@code n} requests of {@code direction} are recorded: a proxy records a request
+   * once its answer has gone out, so the record may trail the client's view by a moment.
+   */
+  private static void awaitRecorded(PrometheusMeterRegistry r, String direction, long n) {
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(
+            () ->
+                r.find(RequestMeters.REQUESTS).tag("direction", direction).timers().stream()
+                        .mapToLong(t -> t.count())
+                        .sum()
+                    >= n);
+  }
+
   @Test
   void crossClusterCallIsOneRequestSeriesWithBothEndsOnEachSide() throws Exception {
     assertThat(clusters.get(TwoClusters.WEST_REVIEWS_HOST)).startsWith("200 us-west");
+    awaitRecorded(east, "outbound", 1);
+    awaitRecorded(west, "inbound", 1);
 
     String metrics = scrape("text/plain");
     assertThat(metrics)
@@ -112,6 +129,7 @@ class RequestMetersIT {
     for (int i = 0; i < 5; i++) {
       assertThat(clusters.get("reviews.default.svc.clusterset.local")).startsWith("200 us-west");
     }
+    awaitRecorded(east, "outbound", 5);
     String metrics = scrape("text/plain");
     assertThat(metrics)
         .containsPattern(
@@ -127,6 +145,7 @@ class RequestMetersIT {
   void proxyAnsweredFailureIsCountedWithItsDecisionAndUnknownDestination() throws Exception {
     TwoClusters.await(clusters.eastReviews().close());
     assertThat(clusters.get("reviews.default.svc.cluster.local")).startsWith("503");
+    awaitRecorded(east, "outbound", 1);
     assertThat(scrape("text/plain"))
         .containsPattern(
             "fedmesh_requests_seconds_count\\{decision=\"(no_healthy_upstream|upstream_error)\","
@@ -154,6 +173,7 @@ class RequestMetersIT {
     TwoClusters.Answer answer = clusters.call(TwoClusters.WEST_REVIEWS_HOST, Map.of());
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceId).matches("[0-9a-f]{32}");
+    awaitRecorded(east, "outbound", 1);
 
     String open = scrape("application/openmetrics-text; version=1.0.0");
     assertThat(open)
