@@ -92,7 +92,7 @@ class TracingIT {
   @Test
   void oneTraceSpansBothClustersWithClientAndServerSpansLinkedAndAttributed() throws Exception {
     TwoClusters.Answer answer = clusters.call(TwoClusters.WEST_REVIEWS_HOST, Map.of());
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceId).matches("[0-9a-f]{32}");
     String appTraceparent = westAppTraceparent();
@@ -150,7 +150,7 @@ class TracingIT {
                 "00-" + TRACE_ID + "-" + PARENT_ID + "-01",
                 "tracestate",
                 "vendor=opaque"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     assertThat(answer.headers().get(SidecarTracing.TRACE_ID_HEADER)).isEqualTo(TRACE_ID);
     MultiMap farApp = clusters.westAppRequests.poll(10, TimeUnit.SECONDS);
     assertThat(traceIdOf(farApp.get("traceparent"))).isEqualTo(TRACE_ID);
@@ -166,7 +166,7 @@ class TracingIT {
     TwoClusters.Answer answer =
         clusters.call(
             TwoClusters.WEST_REVIEWS_HOST, Map.of("b3", TRACE_ID + "-" + PARENT_ID + "-1"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     MultiMap farApp = clusters.westAppRequests.poll(10, TimeUnit.SECONDS);
     assertThat(traceIdOf(farApp.get("traceparent"))).isEqualTo(TRACE_ID);
     // B3 multi-header is written onward by default, for Zipkin-instrumented apps.
@@ -183,7 +183,7 @@ class TracingIT {
         clusters.call(
             TwoClusters.WEST_REVIEWS_HOST,
             Map.of("X-B3-TraceId", TRACE_ID, "X-B3-SpanId", PARENT_ID, "X-B3-Sampled", "1"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     MultiMap farApp = clusters.westAppRequests.poll(10, TimeUnit.SECONDS);
     assertThat(traceIdOf(farApp.get("traceparent"))).isEqualTo(TRACE_ID);
     assertThat(farApp.get("x-b3-spanid")).isNotEqualTo(PARENT_ID);
@@ -214,7 +214,7 @@ class TracingIT {
   void malformedTraceparentIsIgnoredAndANewTraceStarts() throws Exception {
     TwoClusters.Answer answer =
         clusters.call(TwoClusters.WEST_REVIEWS_HOST, Map.of("traceparent", "00-not-a-trace-id-01"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceIdOf(westAppTraceparent())).isEqualTo(traceId);
     assertThat(clientAndServer(traceId).get(0).parentSpanId()).isEmpty();
@@ -226,7 +226,7 @@ class TracingIT {
         clusters.call(
             TwoClusters.WEST_REVIEWS_HOST,
             Map.of("traceparent", "00-00000000000000000000000000000000-" + PARENT_ID + "-01"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceId).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
     assertThat(traceIdOf(westAppTraceparent())).isEqualTo(traceId);
@@ -236,7 +236,7 @@ class TracingIT {
   void malformedB3IsIgnoredAndANewTraceStarts() throws Exception {
     TwoClusters.Answer answer =
         clusters.call(TwoClusters.WEST_REVIEWS_HOST, Map.of("b3", "zz-not-b3"));
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceIdOf(westAppTraceparent())).isEqualTo(traceId);
     assertThat(clientAndServer(traceId).get(0).parentSpanId()).isEmpty();
@@ -246,7 +246,7 @@ class TracingIT {
   void retryAfterALocalConnectFailureIsAnAttributeAndAnEventOfOneClientSpan() throws Exception {
     TwoClusters.await(clusters.eastReviews().close());
     TwoClusters.Answer answer = clusters.call("reviews.default.svc.clusterset.local", Map.of());
-    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.toString()).startsWith("200 ");
     assertThat(answer.body()).startsWith("us-west");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
 
@@ -262,7 +262,7 @@ class TracingIT {
   void answerTheProxyGaveItselfMarksTheClientSpanAsError() throws Exception {
     TwoClusters.await(clusters.eastReviews().close());
     TwoClusters.Answer answer = clusters.call("reviews.default.svc.cluster.local", Map.of());
-    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.toString()).startsWith("503 ");
     String traceId = answer.headers().get(SidecarTracing.TRACE_ID_HEADER);
     assertThat(traceId).matches("[0-9a-f]{32}");
 
