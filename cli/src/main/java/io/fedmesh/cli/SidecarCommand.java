@@ -4,16 +4,20 @@ import io.fedmesh.proxy.config.ProxyConfigWatcher;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
+import io.fedmesh.sidecar.tracing.TracingOptions;
 import io.fedmesh.trust.tls.MeshTls;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -90,6 +94,35 @@ final class SidecarCommand implements Callable<Integer> {
           "Admin listener: /ready /live /metrics /config /clusters (default: ${DEFAULT-VALUE}).")
   String admin;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      description = {
+        "Export spans by OTLP/HTTP-protobuf to this receiver, e.g. http://localhost:4318",
+        "(Jaeger, OpenTelemetry Collector); /v1/traces is added to a URL without a path.",
+        "Default: no export (traces are still continued and passed on)."
+      })
+  String otlpEndpoint;
+
+  @Option(
+      names = "--trace-sample-ratio",
+      paramLabel = "RATIO",
+      defaultValue = "1.0",
+      description =
+          "Share of new traces sampled, 0..1; a caller's sampling decision is always followed"
+              + " (default: ${DEFAULT-VALUE}).")
+  double traceSampleRatio;
+
+  @Option(
+      names = "--trace-propagation",
+      paramLabel = "FORMAT",
+      split = ",",
+      defaultValue = "tracecontext,b3multi",
+      description =
+          "Trace header formats written upstream and to the app: tracecontext, b3, b3multi"
+              + " (default: ${DEFAULT-VALUE}); all are read.")
+  List<String> tracePropagation = new ArrayList<>();
+
   /** A running sidecar; closing it stops everything. */
   record Running(
       Vertx vertx,
@@ -97,14 +130,53 @@ final class SidecarCommand implements Callable<Integer> {
       int outboundPort,
       int adminPort,
       ProxyConfigWatcher watcher,
-      ScheduledExecutorService scheduler)
+      ScheduledExecutorService scheduler,
+      SidecarTracing tracing)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
       watcher.close();
       scheduler.shutdownNow();
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      try {
+        // Sends the spans still queued, bounded like one export.
+        tracing
+            .close()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(TracingOptions.DEFAULT_EXPORT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      } finally {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
     }
+  }
+
+  /** The tracing options from the command line; a bad value is a usage error naming the option. */
+  TracingOptions tracingOptions() {
+    TracingOptions.Builder b = TracingOptions.builder();
+    try {
+      if (otlpEndpoint != null) {
+        b.otlpEndpoint(otlpEndpoint);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--otlp-endpoint: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    try {
+      b.sampleRatio(traceSampleRatio);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--trace-sample-ratio: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    try {
+      Set<TracingOptions.Propagation> formats = EnumSet.noneOf(TracingOptions.Propagation.class);
+      for (String f : tracePropagation) {
+        formats.add(TracingOptions.Propagation.parse(f));
+      }
+      b.propagation(formats);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--trace-propagation: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    return b.build();
   }
 
   Running start() throws Exception {
@@ -114,6 +186,7 @@ final class SidecarCommand implements Callable<Integer> {
     if (appPort < 1 || appPort > 65535) {
       throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
     }
+    TracingOptions tracingOptions = tracingOptions();
     WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
     AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
     PrintWriter err = spec.commandLine().getErr();
@@ -129,8 +202,13 @@ final class SidecarCommand implements Callable<Integer> {
       throw e;
     }
     Vertx vertx = Vertx.vertx();
+    SidecarTracing tracing =
+        SidecarTracing.create(
+            tracingOptions,
+            identity.svid().id(),
+            () -> snapshot.get() == null ? null : snapshot.get().locality());
     try {
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
       MeshTls tls =
           MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
       int inboundPort =
@@ -139,13 +217,16 @@ final class SidecarCommand implements Callable<Integer> {
                   .listen(in.host(), in.port())
                   .appHttp2(appHttp2)
                   .policy(() -> snapshot.get().inbound())
+                  .locality(() -> snapshot.get() == null ? null : snapshot.get().locality())
                   .meterRegistry(registry)
+                  .tracing(tracing)
                   .build()
                   .start());
       OutboundProxy outboundProxy =
           OutboundProxy.builder(vertx, tls, snapshot::get)
               .listen(out.host(), out.port())
               .meterRegistry(registry)
+              .tracing(tracing)
               .build();
       int outboundPort = await(outboundProxy.start());
       int adminPort =
@@ -154,10 +235,11 @@ final class SidecarCommand implements Callable<Integer> {
                   .listen(adm.host(), adm.port())
                   .build()
                   .start());
-      return new Running(vertx, inboundPort, outboundPort, adminPort, watcher, scheduler);
+      return new Running(vertx, inboundPort, outboundPort, adminPort, watcher, scheduler, tracing);
     } catch (Exception e) {
       watcher.close();
       scheduler.shutdownNow();
+      tracing.close();
       vertx.close();
       throw e;
     }
@@ -179,14 +261,15 @@ final class SidecarCommand implements Callable<Integer> {
     out.printf(
         java.util.Locale.ROOT,
         "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d,"
-            + " admin %s:%d%n",
+            + " admin %s:%d%s%n",
         HostPort.parse("--inbound", inbound).host(),
         running.inboundPort(),
         HostPort.parse("--outbound", outbound).host(),
         running.outboundPort(),
         appPort,
         HostPort.parse("--admin", admin).host(),
-        running.adminPort());
+        running.adminPort(),
+        tracingOptions().otlpEndpoint().map(u -> ", spans to " + u).orElse(""));
     out.flush();
     RunUntilInterrupted.run(running);
     return Fedmesh.EXIT_OK;

@@ -4,9 +4,9 @@ import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
 import io.fedmesh.trust.tls.MeshTls;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,7 +41,8 @@ record Workload(
         grpc
             ? DemoApps.grpcEcho(vertx, placement, host, 0)
             : DemoApps.httpEcho(vertx, placement, host, 0);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Duration buckets carry trace ids as exemplars (OpenMetrics scrape).
+    PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
     return app.compose(
         server -> {
           InboundProxy inbound =
@@ -49,6 +50,7 @@ record Workload(
                   .listen(host, 0)
                   .appHttp2(grpc)
                   .policy(() -> config.get().inbound())
+                  .locality(() -> config.get() == null ? null : config.get().locality())
                   .meterRegistry(registry)
                   .build();
           OutboundProxy outbound =

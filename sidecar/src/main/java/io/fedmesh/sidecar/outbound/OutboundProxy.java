@@ -9,17 +9,20 @@ import io.fedmesh.proxy.routing.CircuitBreakerGate;
 import io.fedmesh.proxy.routing.EndpointLease;
 import io.fedmesh.proxy.routing.LocalityLoadBalancer;
 import io.fedmesh.proxy.routing.Outcome;
+import io.fedmesh.proxy.routing.OutlierDetector;
 import io.fedmesh.proxy.routing.PickContext;
 import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
+import io.fedmesh.sidecar.metrics.RequestMeters;
+import io.fedmesh.sidecar.tracing.OutboundSpan;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,11 +41,11 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -55,11 +58,13 @@ import java.util.function.Supplier;
  * another locality; bodies up to {@link Builder#DEFAULT_MAX_BUFFERED_BODY} are buffered so they can
  * be replayed, larger ones stream and are retried only when they were never sent.
  *
- * <p>Meters: {@code fedmesh.outbound.requests} (timer; tags {@code destination_service}, {@code
- * destination_cluster}, {@code response_class}), {@code fedmesh.outbound.retries} (counter; tag
- * {@code destination_service}), {@code fedmesh.outbound.rejected} (counter; tags {@code
- * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open,
- * body_too_large).
+ * <p>Meters: {@link RequestMeters} with {@code direction=outbound} (requests, bytes, connections
+ * from the app, retries, ejections), and {@code fedmesh.outbound.rejected} (counter; tags {@code
+ * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open).
+ *
+ * <p>Tracing: a CLIENT span per request ({@link SidecarTracing}); the upstream gets its context in
+ * place of the app's trace headers, and the app gets the trace id in {@value
+ * SidecarTracing#TRACE_ID_HEADER}.
  */
 public final class OutboundProxy {
   private final Vertx vertx;
@@ -68,6 +73,8 @@ public final class OutboundProxy {
   private final String listenHost;
   private final int listenPort;
   private final MeterRegistry registry;
+  private final RequestMeters meters;
+  private final SidecarTracing tracing;
   private final int maxBufferedBody;
   private final Map<ServiceName, Upstream> upstreams = new ConcurrentHashMap<>();
   private HttpServer server;
@@ -86,7 +93,13 @@ public final class OutboundProxy {
       this.service = service;
       this.policy = snapshot.policy(service.name());
       this.version = snapshot.version();
-      this.balancer = LocalityLoadBalancer.builder(snapshot.locality()).build();
+      OutlierDetector detector =
+          OutlierDetector.builder(policy.outlierDetection())
+              .listener(meters.ejections(service.name().toString()))
+              .build();
+      detector.retain(service.endpoints());
+      this.balancer =
+          LocalityLoadBalancer.builder(snapshot.locality()).outlierDetector(detector).build();
       this.balancer.update(service.endpoints(), policy.locality());
       this.gate = new CircuitBreakerGate(policy.circuitBreaker());
       this.budget = RetryBudget.of(policy.retries(), System::nanoTime);
@@ -114,6 +127,8 @@ public final class OutboundProxy {
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
     this.registry = b.registry;
+    this.meters = RequestMeters.outbound(b.registry);
+    this.tracing = b.tracing;
     this.maxBufferedBody = b.maxBufferedBody;
   }
 
@@ -131,6 +146,7 @@ public final class OutboundProxy {
                 .setMaxInitialLineLength(8 * 1024));
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
+    meters.track(server);
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }
 
@@ -168,12 +184,17 @@ public final class OutboundProxy {
     HostAndPort authority = req.authority();
     String host = authority == null ? req.getHeader("host") : authority.host();
     var dest = Destination.resolve(host, snapshot);
+    OutboundSpan span =
+        tracing.outbound(
+            req, dest.map(d -> d.service().name().toString()).orElse(RequestMeters.UNKNOWN));
     if (dest.isEmpty()) {
       reject(
           req,
+          span,
+          start,
           503,
           "no_route",
-          "-",
+          RequestMeters.UNKNOWN,
           "no route to host '"
               + host
               + "': not a service of this mesh (expected"
@@ -186,6 +207,8 @@ public final class OutboundProxy {
     if (!permit.isGranted()) {
       reject(
           req,
+          span,
+          start,
           503,
           "circuit_open",
           service.name().toString(),
@@ -199,7 +222,7 @@ public final class OutboundProxy {
     up.budget.onRequest();
     String method = req.method().name();
     boolean idempotent = RetryDecision.isIdempotent(method);
-    Call call = new Call(req, up, dest.get(), idempotent, start, permit);
+    Call call = new Call(req, up, dest.get(), idempotent, start, permit, span);
     long contentLength = HttpRelay.bodyLength(req);
     if (contentLength == 0) {
       call.body = Buffer.buffer();
@@ -209,7 +232,11 @@ public final class OutboundProxy {
           .onComplete(
               ar -> {
                 if (ar.failed()) {
-                  call.finish(400, "request body failed: " + ar.cause().getMessage() + "\n", "-");
+                  call.finish(
+                      400,
+                      "request body failed: " + ar.cause().getMessage() + "\n",
+                      null,
+                      "upstream_error");
                 } else {
                   call.body = ar.result();
                   call.attempt(PickContext.FIRST_TRY, 0);
@@ -229,6 +256,7 @@ public final class OutboundProxy {
     final boolean idempotent;
     final long start;
     final CircuitBreakerGate.Permit permit;
+    final OutboundSpan span;
     Buffer body; // null: streaming
     boolean done;
 
@@ -238,13 +266,15 @@ public final class OutboundProxy {
         Destination dest,
         boolean idempotent,
         long start,
-        CircuitBreakerGate.Permit permit) {
+        CircuitBreakerGate.Permit permit,
+        OutboundSpan span) {
       this.req = req;
       this.up = up;
       this.dest = dest;
       this.idempotent = idempotent;
       this.start = start;
       this.permit = permit;
+      this.span = span;
     }
 
     void attempt(PickContext context, int retries) {
@@ -261,7 +291,11 @@ public final class OutboundProxy {
       if (lease.isEmpty() || !allowed(lease.get().endpoint())) {
         lease.ifPresent(EndpointLease::release);
         count("fedmesh.outbound.rejected", "no_healthy_upstream");
-        finish(503, "no healthy upstream for " + up.service.name() + "\n", "-");
+        finish(
+            503,
+            "no healthy upstream for " + up.service.name() + "\n",
+            null,
+            "no_healthy_upstream");
         return;
       }
       EndpointLease l = lease.get();
@@ -290,6 +324,7 @@ public final class OutboundProxy {
                   creq.authority(HostAndPort.parseAuthority(authority, -1));
                 }
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
+                span.beforeTry(creq.headers(), e, retries);
                 Future<HttpClientResponse> sent;
                 if (body != null) {
                   sent = creq.send(body);
@@ -324,7 +359,7 @@ public final class OutboundProxy {
                         if (d.retry()) {
                           l.complete(Outcome.ofStatus(status));
                           cresp.end(); // discard this try's body
-                          count("fedmesh.outbound.retries", null);
+                          meters.retry(up.service.name().toString(), "5xx");
                           attempt(tried.afterFailure(e, d), retries + 1);
                           return;
                         }
@@ -346,7 +381,7 @@ public final class OutboundProxy {
           RetryDecision.decide(
               up.policy.retries(), up.budget, idempotent, failure, l.endpoint(), retries);
       if (replayable && d.retry() && !done) {
-        count("fedmesh.outbound.retries", null);
+        meters.retry(up.service.name().toString(), failure.kind().name().toLowerCase(Locale.ROOT));
         attempt(tried.afterFailure(l.endpoint(), d), retries + 1);
         return;
       }
@@ -354,7 +389,8 @@ public final class OutboundProxy {
       finish(
           status,
           "upstream " + up.service.name() + " failed: " + HttpRelay.describe(cause) + "\n",
-          l.endpoint().locality().cluster());
+          l.endpoint(),
+          "upstream_error");
     }
 
     private void relay(EndpointLease l, HttpClientResponse cresp, Endpoint e) {
@@ -363,16 +399,16 @@ public final class OutboundProxy {
           req,
           () -> {
             l.complete(Outcome.ofStatus(cresp.statusCode()));
-            record(cresp.statusCode(), e.locality().cluster());
+            record(cresp.statusCode(), e, null, "routed");
           },
           () -> {
             l.complete(Outcome.GATEWAY_ERROR);
-            done = true;
-            permit.release();
+            record(cresp.statusCode(), e, "upstream response broke off", "upstream_error");
           });
     }
 
-    void finish(int status, String message, String cluster) {
+    /** Answers the app itself: {@code served} is the endpoint that failed, null if none. */
+    void finish(int status, String message, Endpoint served, String decision) {
       if (done) {
         return;
       }
@@ -384,23 +420,27 @@ public final class OutboundProxy {
       } else if (!resp.ended()) {
         resp.reset();
       }
-      record(status, cluster);
+      record(status, served, message, decision);
     }
 
-    private void record(int status, String cluster) {
+    private void record(int status, Endpoint served, String failure, String decision) {
       if (done) {
         return;
       }
       done = true;
       permit.release();
-      if (registry != null) {
-        Timer.builder("fedmesh.outbound.requests")
-            .tag("destination_service", up.service.name().toString())
-            .tag("destination_cluster", cluster)
-            .tag("response_class", (status / 100) + "xx")
-            .register(registry)
-            .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      }
+      span.end(status, failure);
+      meters.record(
+          self(),
+          served == null
+              ? RequestMeters.Side.UNKNOWN_SIDE
+              : new RequestMeters.Side(served.locality(), null),
+          up.service.name().toString(),
+          decision,
+          status,
+          start,
+          req,
+          span.spanContext());
     }
 
     private void count(String name, String reason) {
@@ -430,7 +470,23 @@ public final class OutboundProxy {
   }
 
   private void reject(
-      HttpServerRequest req, int status, String reason, String service, String body) {
+      HttpServerRequest req,
+      OutboundSpan span,
+      long start,
+      int status,
+      String reason,
+      String service,
+      String body) {
+    span.end(status, body);
+    meters.record(
+        self(),
+        RequestMeters.Side.UNKNOWN_SIDE,
+        service,
+        reason,
+        status,
+        start,
+        req,
+        span.spanContext());
     if (registry != null) {
       Counter.builder("fedmesh.outbound.rejected")
           .tag("destination_service", service)
@@ -441,7 +497,14 @@ public final class OutboundProxy {
     HttpRelay.respondError(req, status, body);
   }
 
-  /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001. */
+  /** This proxy as the source of a request: its locality and trust domain. */
+  private RequestMeters.Side self() {
+    ProxySnapshot s = snapshots.get();
+    return new RequestMeters.Side(
+        s == null ? null : s.locality(), tls.currentSvid().id().trustDomain().name());
+  }
+
+  /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001, no span export. */
   public static final class Builder {
     /** Outbound port, as Istio's. */
     public static final int DEFAULT_PORT = 15001;
@@ -455,6 +518,7 @@ public final class OutboundProxy {
     private String listenHost = "127.0.0.1";
     private int listenPort = DEFAULT_PORT;
     private MeterRegistry registry;
+    private SidecarTracing tracing;
     private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
 
     Builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
@@ -477,6 +541,15 @@ public final class OutboundProxy {
       return this;
     }
 
+    /**
+     * Where spans go; the default continues and propagates traces without exporting (one instance
+     * may serve both listeners).
+     */
+    public Builder tracing(SidecarTracing tracing) {
+      this.tracing = Objects.requireNonNull(tracing, "tracing");
+      return this;
+    }
+
     /** Largest body buffered for replay, 0..16 MiB. */
     public Builder maxBufferedBody(int bytes) {
       if (bytes < 0 || bytes > 16 << 20) {
@@ -488,6 +561,9 @@ public final class OutboundProxy {
     }
 
     public OutboundProxy build() {
+      if (tracing == null) {
+        tracing = SidecarTracing.propagationOnly();
+      }
       return new OutboundProxy(this);
     }
   }

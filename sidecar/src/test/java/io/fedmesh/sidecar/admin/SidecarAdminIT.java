@@ -200,7 +200,7 @@ class SidecarAdminIT {
   void metricsHaveTheOutboundMeterAfterOneRequest() throws Exception {
     callThroughOutbound();
     String metrics = admin("/metrics");
-    assertThat(metrics).startsWith("200 ").contains("fedmesh_outbound_requests");
+    assertThat(metrics).startsWith("200 ").contains("fedmesh_requests_seconds_count{");
   }
 
   @Test

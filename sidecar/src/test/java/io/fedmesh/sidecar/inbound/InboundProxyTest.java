@@ -204,7 +204,13 @@ class InboundProxyTest {
             "/x",
             null);
     assertThat(allowed.statusCode()).isEqualTo(200);
-    assertThat(registry.find("fedmesh.inbound.requests").tag("decision", "denied").timer().count())
+    assertThat(
+            registry
+                .find("fedmesh.requests")
+                .tag("direction", "inbound")
+                .tag("decision", "denied")
+                .timer()
+                .count())
         .isEqualTo(1);
   }
 
