@@ -1,5 +1,8 @@
 package io.fedmesh.sidecar.outbound;
 
+import static io.fedmesh.sidecar.TwoClusters.EAST_A;
+import static io.fedmesh.sidecar.TwoClusters.WEST_A;
+import static io.fedmesh.sidecar.TwoClusters.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmesh.gateway.EastWestGateway;
@@ -13,18 +16,10 @@ import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.TwoClusters;
 import io.fedmesh.sidecar.inbound.TcpInbound;
-import io.fedmesh.trust.KeyAlgorithm;
-import io.fedmesh.trust.bundle.BundleSet;
-import io.fedmesh.trust.bundle.TrustBundle;
-import io.fedmesh.trust.ca.CertificateAuthority;
-import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
-import io.fedmesh.trust.spiffe.TrustDomain;
-import io.fedmesh.trust.svid.Svid;
-import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,10 +49,6 @@ import org.junit.jupiter.api.Test;
  * server workload runs as {@code sa/store}, which serves db, ledger and cache.
  */
 class TcpIT {
-  private static final TrustDomain EAST = TrustDomain.of("us-east.fedmesh.local");
-  private static final TrustDomain WEST = TrustDomain.of("us-west.fedmesh.local");
-  private static final Locality EAST_A = new Locality("us-east", "us-east-1a", "us-east");
-  private static final Locality WEST_A = new Locality("us-west", "us-west-1a", "us-west");
   private static final ServiceName DB = new ServiceName("db", "default");
   private static final ServiceName LEDGER = new ServiceName("ledger", "default");
   private static final ServiceName CACHE = new ServiceName("cache", "default");
@@ -66,12 +57,7 @@ class TcpIT {
   private static final int CACHE_PORT = 6379;
   private static final SpiffeId FRONTEND =
       SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend");
-  private final CertificateAuthority eastCa = CertificateAuthority.builder(EAST).build();
-  private final CertificateAuthority westCa = CertificateAuthority.builder(WEST).build();
-  private final TrustBundle eastBundle = TrustBundle.of(EAST, List.of(eastCa.root()), 1, null);
-  private final TrustBundle westBundle = TrustBundle.of(WEST, List.of(westCa.root()), 1, null);
-  private final BundleSet eastSet = BundleSet.builder(eastBundle).add(westBundle).build();
-  private final BundleSet westSet = BundleSet.builder(westBundle).add(eastBundle).build();
+  private final TwoClusters mesh = new TwoClusters();
   private final SimpleMeterRegistry eastMeters = new SimpleMeterRegistry();
   private final SimpleMeterRegistry westMeters = new SimpleMeterRegistry();
   private final AtomicReference<AuthorizationPolicy> westPolicy =
@@ -83,18 +69,6 @@ class TcpIT {
   private EastWestGateway gateway;
   private int eastTcp;
   private int westTcp;
-
-  private static Svid svid(CertificateAuthority ca, String path) {
-    return SvidIssuer.issueLocally(
-        ca,
-        SpiffeId.parse(ca.trustDomain().idString() + path),
-        KeyAlgorithm.EC_P256,
-        SvidIssuer.DEFAULT_TTL);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-  }
 
   /** A blocking echo server; on the caller's FIN it writes "|{@code name}-saw-eof" and closes. */
   private int echoApp(String name) throws IOException {
@@ -167,7 +141,7 @@ class TcpIT {
   void start() throws Exception {
     vertx = Vertx.vertx();
     // us-west: db and ledger, one workload each, behind one TCP inbound; both exported.
-    MeshTls westTls = MeshTls.builder(svid(westCa, "/ns/default/sa/store"), westSet).build();
+    var westTls = mesh.west("/ns/default/sa/store");
     westTcp =
         await(
             TcpInbound.builder(vertx, westTls)
@@ -196,15 +170,13 @@ class TcpIT {
                 .start(vertx));
     // us-east: a local db replica; ledger only in us-west.
     eastInbound =
-        TcpInbound.builder(
-                vertx, MeshTls.builder(svid(eastCa, "/ns/default/sa/store"), eastSet).build())
+        TcpInbound.builder(vertx, mesh.east("/ns/default/sa/store"))
             .appPort(DB_PORT, echoApp("east"))
             .listen("127.0.0.1", 0)
             .build();
     eastTcp = await(eastInbound.start());
     outbound =
-        TcpOutbound.builder(
-                vertx, MeshTls.builder(svid(eastCa, "/ns/default/sa/frontend"), eastSet).build())
+        TcpOutbound.builder(vertx, mesh.east("/ns/default/sa/frontend"))
             .listenPort(DB, DB_PORT, 0)
             .listenPort(LEDGER, LEDGER_PORT, 0)
             .listenPort(CACHE, CACHE_PORT, 0)
@@ -447,8 +419,7 @@ class TcpIT {
     assertThat(outbound.boundPort(CACHE, CACHE_PORT)).isEmpty();
     int cacheApp = echoApp("cache");
     TcpInbound cacheInbound =
-        TcpInbound.builder(
-                vertx, MeshTls.builder(svid(eastCa, "/ns/default/sa/store"), eastSet).build())
+        TcpInbound.builder(vertx, mesh.east("/ns/default/sa/store"))
             .appPort(CACHE_PORT, cacheApp)
             .listen("127.0.0.1", 0)
             .build();
