@@ -146,6 +146,42 @@ class ProxyCommandsTest {
   }
 
   @Test
+  void sidecarRejectsATcpAppPortOutOfRange() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "sidecar",
+            "--config",
+            config().toString(),
+            "--svid",
+            dir.toString(),
+            "--app-port",
+            "8080",
+            "--tcp-app-port",
+            "5432=99999");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--tcp-app-port: '5432=99999': port '99999' (expected: 1..65535)");
+  }
+
+  @Test
+  void sidecarRejectsAMalformedTcpListen() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "sidecar",
+            "--config",
+            config().toString(),
+            "--svid",
+            dir.toString(),
+            "--app-port",
+            "8080",
+            "--tcp-listen",
+            "db:5432");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(
+            "--tcp-listen: 'db:5432' (expected: SVC.NS:PORT=LOCAL_PORT, e.g. db.shop:5432=15432)");
+  }
+
+  @Test
   void gatewayWithABadConfigPointsAtTheLine() throws Exception {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(

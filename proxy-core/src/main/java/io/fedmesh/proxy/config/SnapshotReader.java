@@ -205,7 +205,7 @@ final class SnapshotReader {
     Fields f =
         r.mapping(
             node, path, "id", "host", "port", "region", "zone", "cluster", "weight", "healthy",
-            "sni");
+            "sni", "tcpPort");
     String id = f.string("id");
     String host = f.string("host");
     int port = f.integer("port");
@@ -242,10 +242,29 @@ final class SnapshotReader {
       sni = Optional.of(sni(f, service, ports, cluster, local));
     }
     Optional<String> endpointSni = sni;
+    int tcpPort = 0;
+    if (f.has("tcpPort")) {
+      tcpPort = f.integer("tcpPort");
+      if (sni.isPresent()) {
+        throw f.errorAt(
+            "tcpPort",
+            tcpPort
+                + " on an endpoint with an sni (expected: no tcpPort: TCP to a linked cluster"
+                + " goes through its gateway, which knows its own endpoints' TCP ports)");
+      }
+    }
+    int endpointTcpPort = tcpPort;
     return f.build(
         () ->
             new Endpoint(
-                id, host, port, new Locality(region, zone, cluster), weight, healthy, endpointSni));
+                id,
+                host,
+                port,
+                new Locality(region, zone, cluster),
+                weight,
+                healthy,
+                endpointSni,
+                endpointTcpPort));
   }
 
   private String sni(

@@ -29,12 +29,14 @@
  *     namespace: default                 # optional, default "default"
  *     ports:                             # required, at least one; unique names and numbers
  *       - {name: http, port: 9080, protocol: http}   # protocol: http, grpc or tcp
+ *       - {name: db, port: 5432, protocol: tcp}     # raw TCP: its own outbound listener
  *     identities:                        # required: the SPIFFE IDs its workloads run as
  *       - spiffe://us-east.fedmesh.local/ns/default/sa/reviews
  *     exported: true                     # optional, default false
  *     endpoints:                         # optional, default none; ids unique in the service
  *       # in this proxy's cluster: cluster and region default to the proxy's
- *       - {id: reviews-1, host: 127.0.0.1, port: 15006, zone: us-east-1a}
+ *       # tcpPort: its sidecar's inbound TCP port, needed for the service's tcp ports
+ *       - {id: reviews-1, host: 127.0.0.1, port: 15006, tcpPort: 15008, zone: us-east-1a}
  *       # in another cluster: region is required; sni when reached through its gateway
  *       - {id: us-west, host: 127.0.0.2, port: 15443, region: us-west, zone: us-west-1a,
  *          cluster: us-west, weight: 3, sni: reviews.default.9080.us-west.fedmesh}
@@ -77,7 +79,11 @@
  *   <li>An endpoint's {@code cluster} defaults to the proxy's, and then its {@code region} must be
  *       the proxy's (given or not); an endpoint of another cluster must give its region. {@code
  *       sni} (only on endpoints of other clusters) must name this service, one of its ports and the
- *       endpoint's cluster. {@code weight} defaults to 1, {@code healthy} to true.
+ *       endpoint's cluster. {@code weight} defaults to 1, {@code healthy} to true. {@code tcpPort}
+ *       (1..65535, no default) is the endpoint sidecar's inbound TCP listener; an endpoint without
+ *       one gets no connections to the service's {@code tcp} ports. It is refused on an endpoint
+ *       with an {@code sni}: TCP to another cluster goes to its gateway with an SNI naming the TCP
+ *       port, and that gateway uses its own endpoints' {@code tcpPort}.
  *   <li>Unknown fields, a key twice in one mapping, a service twice, a policy for a service not
  *       listed, tags ({@code !foo}, {@code !!java...}) and merge keys ({@code <<}) are errors.
  *       Anchors and aliases work, within the limits of {@link
@@ -141,7 +147,7 @@
  * <pre>
  * us-east-frontend.yaml:14:47: services[0].endpoints[1].prot: unknown field (did you mean 'port'?
  *     expected in services[0].endpoints[1]: one of id, host, port, region, zone, cluster, weight,
- *     healthy, sni)
+ *     healthy, sni, tcpPort)
  * us-east-frontend.yaml:21:14: policies[0].timeout: '3' has no unit (expected: a duration such as
  *     500ms, 1.5s, 2m or 1h)
  * </pre>

@@ -229,7 +229,27 @@ class ProxyConfigLoaderTest {
       assertThat(reviews.exported()).isFalse();
       assertThat(reviews.endpoints().get(0).weight()).isEqualTo(1);
       assertThat(reviews.endpoints().get(0).healthy()).isTrue();
+      assertThat(reviews.endpoints().get(0).tcpPort()).isZero();
+      assertThat(reviews.endpoints().get(0).takesTcp()).isFalse();
       assertThat(s.policy(REVIEWS)).isEqualTo(TrafficPolicy.DEFAULT);
+    }
+
+    @Test
+    void tcpPortAndTcpServicePort() {
+      ProxySnapshot s =
+          ProxyConfigLoader.parse(
+              HEADER
+                  + SERVICE
+                      .replace(
+                          "protocol: http}]",
+                          "protocol: http}, {name: db, port: 5432, protocol: tcp}]")
+                      .replace("port: 15006,", "port: 15006, tcpPort: 15008,"),
+              "t.yaml");
+
+      Service reviews = s.service(REVIEWS).orElseThrow();
+      assertThat(reviews.port(5432)).contains(new ServicePort("db", 5432, Protocol.TCP));
+      assertThat(reviews.endpoints().get(0).tcpPort()).isEqualTo(15008);
+      assertThat(reviews.endpoints().get(0).takesTcp()).isTrue();
     }
 
     @Test

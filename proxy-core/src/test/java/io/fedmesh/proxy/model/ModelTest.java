@@ -98,7 +98,29 @@ class ModelTest {
             true,
             Optional.of("reviews.default.9080.us-west.fedmesh"));
     assertThat(remote.isRemote()).isTrue();
+    assertThat(remote.takesTcp()).isTrue();
     assertThat(Endpoint.local("p", "::1", 15006, EAST_A).address()).isEqualTo("[::1]:15006");
+  }
+
+  @Test
+  void tcpPortIsForLocalEndpointsOnly() {
+    Endpoint local = Endpoint.local("p", "127.0.0.1", 15006, EAST_A);
+    assertThat(local.takesTcp()).isFalse();
+    assertThat(local.withTcpPort(15008).takesTcp()).isTrue();
+    assertThatThrownBy(() -> local.withTcpPort(-1))
+        .hasMessage("endpoint p: tcpPort -1 (expected: 1..65535, or 0 for none)");
+    assertThatThrownBy(
+            () ->
+                new Endpoint(
+                    "us-west",
+                    "127.0.0.2",
+                    15443,
+                    new Locality("us-west", "us-west-1a", "us-west"),
+                    1,
+                    true,
+                    Optional.of("reviews.default.9080.us-west.fedmesh"),
+                    15008))
+        .hasMessageStartingWith("endpoint us-west: tcpPort 15008 on an endpoint behind a gateway");
   }
 
   private static Service reviews(List<Endpoint> endpoints) {
