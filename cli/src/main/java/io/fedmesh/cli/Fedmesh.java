@@ -1,5 +1,6 @@
 package io.fedmesh.cli;
 
+import io.fedmesh.cli.runner.RunnerException;
 import io.fedmesh.trust.TrustException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -27,13 +28,25 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = VersionCommand.Provider.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    header = "Multi-cluster federation mesh: trust domains, CAs, SVIDs and trust bundles.",
+    header = "Multi-cluster federation mesh: run a topology, link clusters, call, scale, check.",
     subcommands = {
       CaCommand.class,
       BundleCommand.class,
       SidecarCommand.class,
       GatewayCommand.class,
       DemoAppCommand.class,
+      PolicyCommand.class,
+      UpCommand.class,
+      DownCommand.class,
+      StatusCommand.class,
+      ServicesCommand.class,
+      GatewaysCommand.class,
+      CheckCommand.class,
+      CallCommand.class,
+      ScaleCommand.class,
+      LinkCommand.class,
+      UnlinkCommand.class,
+      ClusterRunCommand.class,
       VersionCommand.class,
       CompletionCommand.class
     },
@@ -41,7 +54,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
     exitCodeList = {
       "0:ok",
       "1:fault: an unexpected error; printed with its cause",
-      "2:usage or configuration error: bad option, file, certificate or bundle"
+      "2:usage or configuration error: bad option, file, certificate, bundle, topology or policy",
+      "3:not ready or unhealthy: 'up' timed out, 'check' found a problem, 'call' had failures",
+      "4:not running: no run in the state directory, or a cluster process does not answer"
     },
     footerHeading = "%n",
     footer = "Run 'fedmesh <command> --help' for a command's options.")
@@ -54,6 +69,12 @@ public final class Fedmesh {
 
   /** The user's input is wrong: option, file, certificate or bundle. */
   static final int EXIT_USAGE = 2;
+
+  /** It runs but is not ready or not healthy. */
+  static final int EXIT_NOT_READY = 3;
+
+  /** The topology, or the cluster asked for, is not running. */
+  static final int EXIT_NOT_RUNNING = 4;
 
   private final Clock clock;
   private final Map<String, String> env;
@@ -104,13 +125,24 @@ public final class Fedmesh {
   }
 
   static int exitCode(Throwable t) {
+    if (t instanceof NotRunningException || (t instanceof RunnerException r && r.status() == 503)) {
+      return EXIT_NOT_RUNNING;
+    }
+    if (t instanceof NotReadyException) {
+      return EXIT_NOT_READY;
+    }
     return isUsageError(t) ? EXIT_USAGE : EXIT_FAULT;
   }
 
   private static boolean isUsageError(Throwable t) {
     return t instanceof TrustException
         || t instanceof UsageException
+        || t instanceof RunnerException
         || t instanceof ParameterException;
+  }
+
+  private static boolean isExpected(Throwable t) {
+    return exitCode(t) != EXIT_FAULT;
   }
 
   private static int handleParameterException(ParameterException e, String[] args) {
@@ -131,11 +163,11 @@ public final class Fedmesh {
   private static int handleExecutionException(
       Exception e, CommandLine cmd, ParseResult parseResult) {
     PrintWriter err = cmd.getErr();
-    if (isUsageError(e)) {
+    if (isExpected(e)) {
       // Expected: the message names the input and what was expected; a stack trace would hide it.
       err.println("fedmesh: error: " + e.getMessage());
       err.flush();
-      return EXIT_USAGE;
+      return exitCode(e);
     }
     err.println(
         "fedmesh: fault: "

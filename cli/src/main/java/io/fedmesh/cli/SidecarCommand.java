@@ -2,18 +2,28 @@ package io.fedmesh.cli;
 
 import io.fedmesh.proxy.config.ProxyConfigWatcher;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.sidecar.inbound.TcpInbound;
+import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
+import io.fedmesh.sidecar.outbound.TcpOutbound;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
+import io.fedmesh.sidecar.tracing.TracingOptions;
 import io.fedmesh.trust.tls.MeshTls;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,8 +41,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Inbound: mTLS from other sidecars and gateways, authorized by SPIFFE ID, to the app.",
       "Outbound: the app's plain HTTP to <svc>.<ns>.svc.cluster.local / .clusterset.local,",
-      "locality-first over mTLS. The config file is re-read when it changes; a bad edit is",
-      "reported and the last good config stays."
+      "locality-first over mTLS. Raw TCP: one listener per 'protocol: tcp' service port of the",
+      "config, on the --outbound host at the service's port number (move one with --tcp-listen);",
+      "inbound TCP (--tcp-inbound) serves the service ports given with --tcp-app-port.",
+      "The config file is re-read when it changes; a bad edit is reported and the last good",
+      "config stays."
     },
     sortOptions = false)
 final class SidecarCommand implements Callable<Integer> {
@@ -83,6 +96,31 @@ final class SidecarCommand implements Callable<Integer> {
   String outbound;
 
   @Option(
+      names = "--tcp-inbound",
+      paramLabel = "HOST:PORT",
+      defaultValue = "0.0.0.0:15008",
+      description =
+          "mTLS inbound listener for raw TCP, the endpoints' tcpPort; started when --tcp-app-port"
+              + " is given (default: ${DEFAULT-VALUE}).")
+  String tcpInbound;
+
+  @Option(
+      names = "--tcp-app-port",
+      paramLabel = "SERVICE_PORT[=APP_PORT]",
+      description =
+          "Serve TCP service port SERVICE_PORT by connecting to the app's APP_PORT on 127.0.0.1"
+              + " (default: the same number); repeat per port. Other ports are refused.")
+  List<String> tcpAppPorts = new ArrayList<>();
+
+  @Option(
+      names = "--tcp-listen",
+      paramLabel = "SVC.NS:PORT=LOCAL_PORT",
+      description =
+          "Listen for service SVC in namespace NS, TCP port PORT, on LOCAL_PORT of the outbound"
+              + " host instead of PORT (0: any free port); repeat per port.")
+  List<String> tcpListen = new ArrayList<>();
+
+  @Option(
       names = "--admin",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:15000",
@@ -90,32 +128,133 @@ final class SidecarCommand implements Callable<Integer> {
           "Admin listener: /ready /live /metrics /config /clusters (default: ${DEFAULT-VALUE}).")
   String admin;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      description = {
+        "Export spans by OTLP/HTTP-protobuf to this receiver, e.g. http://localhost:4318",
+        "(Jaeger, OpenTelemetry Collector); /v1/traces is added to a URL without a path.",
+        "Default: no export (traces are still continued and passed on)."
+      })
+  String otlpEndpoint;
+
+  @Option(
+      names = "--trace-sample-ratio",
+      paramLabel = "RATIO",
+      defaultValue = "1.0",
+      description =
+          "Share of new traces sampled, 0..1; a caller's sampling decision is always followed"
+              + " (default: ${DEFAULT-VALUE}).")
+  double traceSampleRatio;
+
+  @Option(
+      names = "--trace-propagation",
+      paramLabel = "FORMAT",
+      split = ",",
+      defaultValue = "tracecontext,b3multi",
+      description =
+          "Trace header formats written upstream and to the app: tracecontext, b3, b3multi"
+              + " (default: ${DEFAULT-VALUE}); all are read.")
+  List<String> tracePropagation = new ArrayList<>();
+
   /** A running sidecar; closing it stops everything. */
   record Running(
       Vertx vertx,
       int inboundPort,
       int outboundPort,
+      int tcpInboundPort,
       int adminPort,
       ProxyConfigWatcher watcher,
-      ScheduledExecutorService scheduler)
+      ScheduledExecutorService scheduler,
+      SidecarTracing tracing)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
       watcher.close();
       scheduler.shutdownNow();
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      try {
+        // Sends the spans still queued, bounded like one export.
+        tracing
+            .close()
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(TracingOptions.DEFAULT_EXPORT_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      } finally {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
     }
+  }
+
+  /** The tracing options from the command line; a bad value is a usage error naming the option. */
+  TracingOptions tracingOptions() {
+    TracingOptions.Builder b = TracingOptions.builder();
+    try {
+      if (otlpEndpoint != null) {
+        b.otlpEndpoint(otlpEndpoint);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--otlp-endpoint: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    try {
+      b.sampleRatio(traceSampleRatio);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--trace-sample-ratio: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    try {
+      Set<TracingOptions.Propagation> formats = EnumSet.noneOf(TracingOptions.Propagation.class);
+      for (String f : tracePropagation) {
+        formats.add(TracingOptions.Propagation.parse(f));
+      }
+      b.propagation(formats);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--trace-propagation: " + e.getMessage().replaceFirst("^\\w+: ", ""));
+    }
+    return b.build();
   }
 
   Running start() throws Exception {
     HostPort in = HostPort.parse("--inbound", inbound);
     HostPort out = HostPort.parse("--outbound", outbound);
     HostPort adm = HostPort.parse("--admin", admin);
+    HostPort tcpIn = HostPort.parse("--tcp-inbound", tcpInbound);
+    Map<Integer, Integer> appPorts = new TreeMap<>();
+    for (String v : tcpAppPorts) {
+      String[] parts = v.split("=", 2);
+      int servicePort = port("--tcp-app-port", v, parts[0]);
+      appPorts.put(
+          servicePort, parts.length == 1 ? servicePort : port("--tcp-app-port", v, parts[1]));
+    }
+    Map<ServiceName, Map<Integer, Integer>> listenPorts = new HashMap<>();
+    for (String v : tcpListen) {
+      int eq = v.indexOf('=');
+      int colon = v.lastIndexOf(':', eq < 0 ? v.length() : eq);
+      int dot = v.indexOf('.');
+      if (eq < 0 || colon < 0 || dot < 0 || dot > colon) {
+        throw new UsageException(
+            "--tcp-listen: '"
+                + v
+                + "' (expected: SVC.NS:PORT=LOCAL_PORT, e.g. db.shop:5432=15432)");
+      }
+      ServiceName name;
+      try {
+        name = new ServiceName(v.substring(0, dot), v.substring(dot + 1, colon));
+      } catch (RuntimeException e) {
+        throw new UsageException("--tcp-listen: '" + v + "': " + e.getMessage());
+      }
+      int local = port("--tcp-listen", v, v.substring(eq + 1), 0);
+      listenPorts
+          .computeIfAbsent(name, n -> new TreeMap<>())
+          .put(port("--tcp-listen", v, v.substring(colon + 1, eq)), local);
+    }
     if (appPort < 1 || appPort > 65535) {
       throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
     }
+    TracingOptions tracingOptions = tracingOptions();
     WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
     AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
+    AtomicReference<TcpOutbound> tcpOut = new AtomicReference<>();
     PrintWriter err = spec.commandLine().getErr();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     ProxyConfigWatcher watcher;
@@ -123,14 +262,28 @@ final class SidecarCommand implements Callable<Integer> {
       watcher =
           ProxyConfigWatcher.builder(config)
               .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
-              .start(scheduler, snapshot::set);
+              .start(
+                  scheduler,
+                  s -> {
+                    snapshot.set(s);
+                    TcpOutbound t = tcpOut.get();
+                    if (t != null) {
+                      t.update(s)
+                          .onFailure(e -> err.println("fedmesh: TCP listeners: " + e.getMessage()));
+                    }
+                  });
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       throw e;
     }
     Vertx vertx = Vertx.vertx();
+    SidecarTracing tracing =
+        SidecarTracing.create(
+            tracingOptions,
+            identity.svid().id(),
+            () -> snapshot.get() == null ? null : snapshot.get().locality());
     try {
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
       MeshTls tls =
           MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
       int inboundPort =
@@ -139,28 +292,68 @@ final class SidecarCommand implements Callable<Integer> {
                   .listen(in.host(), in.port())
                   .appHttp2(appHttp2)
                   .policy(() -> snapshot.get().inbound())
+                  .locality(() -> snapshot.get() == null ? null : snapshot.get().locality())
                   .meterRegistry(registry)
+                  .tracing(tracing)
                   .build()
                   .start());
       OutboundProxy outboundProxy =
           OutboundProxy.builder(vertx, tls, snapshot::get)
               .listen(out.host(), out.port())
               .meterRegistry(registry)
+              .tracing(tracing)
               .build();
       int outboundPort = await(outboundProxy.start());
+      TcpOutbound.Builder tcpBuilder =
+          TcpOutbound.builder(vertx, tls).listenHost(out.host()).meterRegistry(registry);
+      listenPorts.forEach(
+          (name, ports) -> ports.forEach((p, l) -> tcpBuilder.listenPort(name, p, l)));
+      TcpOutbound tcp = tcpBuilder.build();
+      tcpOut.set(tcp);
+      await(tcp.update(snapshot.get()));
+      int tcpInboundPort = -1;
+      if (!appPorts.isEmpty()) {
+        TcpInbound.Builder b =
+            TcpInbound.builder(vertx, tls)
+                .listen(tcpIn.host(), tcpIn.port())
+                .policy(() -> snapshot.get().inbound())
+                .meterRegistry(registry);
+        appPorts.forEach(b::appPort);
+        tcpInboundPort = await(b.build().start());
+      }
       int adminPort =
           await(
               SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
                   .listen(adm.host(), adm.port())
                   .build()
                   .start());
-      return new Running(vertx, inboundPort, outboundPort, adminPort, watcher, scheduler);
+      return new Running(
+          vertx, inboundPort, outboundPort, tcpInboundPort, adminPort, watcher, scheduler, tracing);
     } catch (Exception e) {
       watcher.close();
       scheduler.shutdownNow();
+      tracing.close();
       vertx.close();
       throw e;
     }
+  }
+
+  private static int port(String option, String value, String text) {
+    return port(option, value, text, 1);
+  }
+
+  private static int port(String option, String value, String text, int min) {
+    int p;
+    try {
+      p = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      p = -1;
+    }
+    if (p < min || p > 65535) {
+      throw new UsageException(
+          option + ": '" + value + "': port '" + text + "' (expected: " + min + "..65535)");
+    }
+    return p;
   }
 
   static <T> T await(Future<T> f) throws Exception {
@@ -179,14 +372,22 @@ final class SidecarCommand implements Callable<Integer> {
     out.printf(
         java.util.Locale.ROOT,
         "sidecar up: inbound %s:%d (mTLS), outbound %s:%d (app's proxy), app 127.0.0.1:%d,"
-            + " admin %s:%d%n",
+            + " admin %s:%d%s%n",
         HostPort.parse("--inbound", inbound).host(),
         running.inboundPort(),
         HostPort.parse("--outbound", outbound).host(),
         running.outboundPort(),
         appPort,
         HostPort.parse("--admin", admin).host(),
-        running.adminPort());
+        running.adminPort(),
+        (running.tcpInboundPort() < 0
+                ? ""
+                : ", TCP inbound "
+                    + HostPort.parse("--tcp-inbound", tcpInbound).host()
+                    + ":"
+                    + running.tcpInboundPort()
+                    + " (mTLS)")
+            + tracingOptions().otlpEndpoint().map(u -> ", spans to " + u).orElse(""));
     out.flush();
     RunUntilInterrupted.run(running);
     return Fedmesh.EXIT_OK;

@@ -2,6 +2,8 @@ package io.fedmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fedmesh.sidecar.tracing.TracingOptions;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,118 @@ class ProxyCommandsTest {
             "70000");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--app-port: 70000 (expected: 1..65535)");
+  }
+
+  private Cli.Result sidecarWith(String... extra) throws Exception {
+    String[] base = {
+      "sidecar", "--config", config().toString(), "--svid", dir.toString(), "--app-port", "8080"
+    };
+    String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, args, base.length, extra.length);
+    return Cli.run(args);
+  }
+
+  @Test
+  void sidecarTracingFlagsBecomeTheTracingOptions() {
+    SidecarCommand cmd = new SidecarCommand();
+    new picocli.CommandLine(cmd)
+        .parseArgs(
+            "--config",
+            "p.yaml",
+            "--svid",
+            "d",
+            "--app-port",
+            "8080",
+            "--otlp-endpoint",
+            "http://127.0.0.1:4318",
+            "--trace-sample-ratio",
+            "0.25",
+            "--trace-propagation",
+            "tracecontext,b3");
+    TracingOptions o = cmd.tracingOptions();
+    assertThat(o.otlpEndpoint()).contains(URI.create("http://127.0.0.1:4318/v1/traces"));
+    assertThat(o.sampleRatio()).isEqualTo(0.25);
+    assertThat(o.propagation())
+        .containsExactlyInAnyOrder(
+            TracingOptions.Propagation.TRACECONTEXT, TracingOptions.Propagation.B3);
+  }
+
+  @Test
+  void sidecarTracingDefaultsExportNothing() {
+    SidecarCommand cmd = new SidecarCommand();
+    new picocli.CommandLine(cmd)
+        .parseArgs("--config", "p.yaml", "--svid", "d", "--app-port", "8080");
+    TracingOptions o = cmd.tracingOptions();
+    assertThat(o.otlpEndpoint()).isEmpty();
+    assertThat(o.sampleRatio()).isEqualTo(TracingOptions.DEFAULT_SAMPLE_RATIO);
+    assertThat(o.propagation()).isEqualTo(TracingOptions.DEFAULT_PROPAGATION);
+  }
+
+  @Test
+  void sidecarRejectsAnOtlpGrpcEndpoint() throws Exception {
+    Cli.Result r = sidecarWith("--otlp-endpoint", "grpc://collector:4317");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--otlp-endpoint: 'grpc://collector:4317' (expected: an http:// or https:// URL")
+        .contains("OTLP/gRPC is not supported");
+  }
+
+  @Test
+  void sidecarRejectsAnOtlpEndpointWithoutHost() throws Exception {
+    Cli.Result r = sidecarWith("--otlp-endpoint", "http:///v1/traces");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--otlp-endpoint: 'http:///v1/traces' has no host");
+  }
+
+  @Test
+  void sidecarRejectsASampleRatioAboveOne() throws Exception {
+    Cli.Result r = sidecarWith("--trace-sample-ratio", "1.5");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--trace-sample-ratio: 1.5 (expected: 0.0..1.0)");
+  }
+
+  @Test
+  void sidecarRejectsAnUnknownPropagationFormat() throws Exception {
+    Cli.Result r = sidecarWith("--trace-propagation", "tracecontext,jaeger");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--trace-propagation: 'jaeger' (expected: tracecontext, b3, b3multi)");
+  }
+
+  @Test
+  void sidecarRejectsATcpAppPortOutOfRange() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "sidecar",
+            "--config",
+            config().toString(),
+            "--svid",
+            dir.toString(),
+            "--app-port",
+            "8080",
+            "--tcp-app-port",
+            "5432=99999");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--tcp-app-port: '5432=99999': port '99999' (expected: 1..65535)");
+  }
+
+  @Test
+  void sidecarRejectsAMalformedTcpListen() throws Exception {
+    Cli.Result r =
+        Cli.run(
+            "sidecar",
+            "--config",
+            config().toString(),
+            "--svid",
+            dir.toString(),
+            "--app-port",
+            "8080",
+            "--tcp-listen",
+            "db:5432");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(
+            "--tcp-listen: 'db:5432' (expected: SVC.NS:PORT=LOCAL_PORT, e.g. db.shop:5432=15432)");
   }
 
   @Test

@@ -3,9 +3,12 @@ package io.fedmesh.gateway;
 import io.fedmesh.gateway.sni.ClientHelloParser;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.ModelException;
+import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
+import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.model.SniName;
+import io.fedmesh.proxy.net.Splice;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -33,6 +36,8 @@ final class GatewayConnection {
   private final Set<String> tried = new HashSet<>(2);
   private State state = State.HELLO;
   private int needed = 1;
+  private boolean tcp;
+  private int attempts;
   private long helloTimer = -1;
   private NetSocket upstream;
 
@@ -109,9 +114,19 @@ final class GatewayConnection {
       reject(RejectReason.NOT_EXPORTED, tag);
       return;
     }
-    if (service.port(sni.port()).isEmpty()) {
+    Optional<ServicePort> port = service.port(sni.port());
+    if (port.isEmpty()) {
       reject(RejectReason.UNKNOWN_SERVICE, tag);
       return;
+    }
+    tcp = port.get().protocol() == Protocol.TCP;
+    if (tcp) {
+      // A raw TCP port goes to the endpoint's inbound TCP listener; one without it cannot serve.
+      for (Endpoint e : service.endpoints()) {
+        if (!e.takesTcp()) {
+          tried.add(e.id());
+        }
+      }
     }
     state = State.CONNECTING;
     downstream.pause();
@@ -129,7 +144,7 @@ final class GatewayConnection {
     tried.add(endpoint.id());
     gateway
         .upstreamClient()
-        .connect(endpoint.port(), endpoint.host())
+        .connect(tcp ? endpoint.tcpPort() : endpoint.port(), endpoint.host())
         .onComplete(
             ar -> {
               if (state != State.CONNECTING) {
@@ -139,7 +154,7 @@ final class GatewayConnection {
                 return;
               }
               if (ar.failed()) {
-                if (tried.size() < gateway.connectAttempts()) {
+                if (++attempts < gateway.connectAttempts()) {
                   connect(service, snapshot, tag, true);
                 } else {
                   reject(RejectReason.CONNECT_FAILED, tag);
@@ -161,22 +176,10 @@ final class GatewayConnection {
     // Everything buffered so far, the ClientHello and anything the client sent after it.
     in.increment(hello.length());
     up.write(hello);
-    pump(downstream, up, in);
-    pump(up, downstream, out);
-    downstream.resume();
-  }
-
-  /** Copies {@code from} to {@code to}, pausing {@code from} while {@code to}'s queue is full. */
-  private static void pump(NetSocket from, NetSocket to, Counter bytes) {
-    from.handler(
-        buf -> {
-          bytes.increment(buf.length());
-          to.write(buf);
-          if (to.writeQueueFull()) {
-            from.pause();
-            to.drainHandler(v -> from.resume());
-          }
-        });
+    // A half-close (FIN one way, e.g. a sidecar passing on its app's) is carried across.
+    Splice.allowHalfClose(downstream);
+    Splice.allowHalfClose(up);
+    Splice.start(downstream, up, in::increment, out::increment);
   }
 
   private void reject(RejectReason reason, String serviceTag) {

@@ -23,11 +23,15 @@
  *
  * <p>The connection then goes to the endpoint the {@link io.fedmesh.gateway.EndpointPicker} chose
  * (by default: healthy, same zone first, round-robin), on the endpoint's address and port (its
- * inbound sidecar). The gateway writes the buffered ClientHello there unchanged and splices bytes
- * both ways with back-pressure; the inbound sidecar terminates mTLS and reads the same SNI to learn
- * the port. If connecting fails the next endpoint is tried (nothing has been sent yet), up to
- * {@link io.fedmesh.gateway.EastWestGateway.Builder#connectAttempts}. When either side closes, both
- * are closed.
+ * inbound sidecar). When the SNI's port is one the service declares {@code protocol: tcp}, the
+ * connection goes to the endpoint's {@code tcpPort} instead (its sidecar's mTLS TCP listener), and
+ * endpoints without one are skipped. The gateway writes the buffered ClientHello there unchanged
+ * and splices bytes both ways with back-pressure; the inbound sidecar terminates mTLS and reads the
+ * same SNI to learn the port. If connecting fails the next endpoint is tried (nothing has been sent
+ * yet), up to {@link io.fedmesh.gateway.EastWestGateway.Builder#connectAttempts}. A half-close (FIN
+ * from one side) is passed on and the other direction keeps flowing ({@link
+ * io.fedmesh.proxy.net.Splice}); when both directions have ended, or either side closes, both are
+ * closed.
  *
  * <h2>Bad input</h2>
  *

@@ -181,11 +181,15 @@ class EastWestGatewayIT {
     return new Endpoint(id, "127.0.0.1", port, locality, 1, healthy, Optional.empty());
   }
 
+  /**
+   * A service with one HTTP port: the gateway never looks inside the TLS, and an HTTP port goes to
+   * the endpoint's (inbound) port, where these tests' backends listen.
+   */
   private static Service service(
       String name, int port, SpiffeId identity, boolean exported, Endpoint... endpoints) {
     return new Service(
         new ServiceName(name, "default"),
-        List.of(new ServicePort("tcp-" + port, port, Protocol.TCP)),
+        List.of(new ServicePort("http-" + port, port, Protocol.HTTP)),
         List.of(identity),
         exported,
         List.of(endpoints));
@@ -461,6 +465,29 @@ class EastWestGatewayIT {
                 endpoint("reviews-well", well, ZONE_A, true))));
     for (int i = 0; i < 2; i++) {
       assertThat(roundTrip(get(connect(REVIEWS_SNI, reviewsId)), "h")).startsWith("well|");
+    }
+    assertThat(failures("connect_failed")).isZero();
+  }
+
+  @Test
+  void tcpServicePortGoesToTheEndpointsTcpPortAndSkipsEndpointsWithout() throws Exception {
+    int http = backend("http", "/ns/default/sa/reviews");
+    int tcp = backend("tcp", "/ns/default/sa/reviews");
+    Service reviews =
+        new Service(
+            new ServiceName("reviews", "default"),
+            List.of(
+                new ServicePort("http", 9080, Protocol.HTTP),
+                new ServicePort("db", 5432, Protocol.TCP)),
+            List.of(reviewsId),
+            true,
+            List.of(
+                endpoint("reviews-http-only", deadPort(), ZONE_A, true),
+                endpoint("reviews-1", http, ZONE_A, true).withTcpPort(tcp)));
+    start(snapshot(1, reviews));
+    for (int i = 0; i < 4; i++) {
+      assertThat(roundTrip(get(connect("reviews.default.5432.us-west.fedmesh", reviewsId)), "h"))
+          .startsWith("tcp|");
     }
     assertThat(failures("connect_failed")).isZero();
   }

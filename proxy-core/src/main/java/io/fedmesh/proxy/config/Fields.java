@@ -70,6 +70,11 @@ final class Fields {
 
   /** Refuses a key not in {@code allowed}, suggesting the field probably meant. */
   Fields allow(String... allowed) {
+    return allow(Problems.failFast(), allowed);
+  }
+
+  /** Reports each key not in {@code allowed} to {@code problems}, suggesting the field meant. */
+  Fields allow(Problems problems, String... allowed) {
     List<String> known = Arrays.asList(allowed);
     for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
       if (!known.contains(e.getKey())) {
@@ -78,16 +83,17 @@ final class Fields {
             key.equals("<<")
                 ? "merge keys (<<) are not supported; "
                 : NodeReader.suggest(key, known).map(s -> "did you mean '" + s + "'? ").orElse("");
-        throw reader.error(
-            e.getValue().getKeyNode(),
-            path(key),
-            "unknown field ("
-                + hint
-                + "expected"
-                + (path.isEmpty() ? " at the top level" : " in " + path)
-                + ": one of "
-                + String.join(", ", known)
-                + ")");
+        problems.report(
+            reader.error(
+                e.getValue().getKeyNode(),
+                path(key),
+                "unknown field ("
+                    + hint
+                    + "expected"
+                    + (path.isEmpty() ? " at the top level" : " in " + path)
+                    + ": one of "
+                    + String.join(", ", known)
+                    + ")"));
       }
     }
     return this;
@@ -124,6 +130,17 @@ final class Fields {
   /** An error about the value of {@code key}, which is present, from a model rule. */
   ConfigException errorAt(String key, TrustException cause) {
     return reader.error(get(key), path(key), readableDurations(cause.getMessage()), cause);
+  }
+
+  /** Checks that {@code key} is present and is exactly {@code expected}, as apiVersion or kind. */
+  void constant(String key, String expected) {
+    if (!has(key)) {
+      throw missing(key, "expected: " + expected);
+    }
+    String value = reader.string(get(key), path(key));
+    if (!value.equals(expected)) {
+      throw errorAt(key, "'" + NodeReader.printable(value) + "' (expected: " + expected + ")");
+    }
   }
 
   String string(String key) {
@@ -166,15 +183,24 @@ final class Fields {
    * The list under {@code key}, each element read by {@code element(node, path)}; absent: empty.
    */
   <T> List<T> list(String key, BiFunction<Node, String, T> element) {
-    return list(key, element, false);
+    return list(key, element, false, Problems.failFast());
   }
 
   /** Like {@link #list}, refusing an element equal to an earlier one. */
   <T> List<T> uniqueList(String key, BiFunction<Node, String, T> element) {
-    return list(key, element, true);
+    return list(key, element, true, Problems.failFast());
   }
 
-  private <T> List<T> list(String key, BiFunction<Node, String, T> element, boolean unique) {
+  /**
+   * Like {@link #uniqueList}, reporting each bad or repeated element to {@code problems} and
+   * leaving it out.
+   */
+  <T> List<T> uniqueList(String key, BiFunction<Node, String, T> element, Problems problems) {
+    return list(key, element, true, problems);
+  }
+
+  private <T> List<T> list(
+      String key, BiFunction<Node, String, T> element, boolean unique, Problems problems) {
     if (!has(key)) {
       return List.of();
     }
@@ -182,17 +208,23 @@ final class Fields {
     List<T> out = new ArrayList<>(nodes.size());
     Map<T, Node> seen = new HashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
+      Node node = nodes.get(i);
       String p = path(key) + "[" + i + "]";
-      T value = element.apply(nodes.get(i), p);
-      Node first = unique ? seen.putIfAbsent(value, nodes.get(i)) : null;
+      T value = problems.read(() -> element.apply(node, p), null);
+      if (value == null) {
+        continue;
+      }
+      Node first = unique ? seen.putIfAbsent(value, node) : null;
       if (first != null) {
-        throw reader.error(
-            nodes.get(i),
-            p,
-            NodeReader.describe(nodes.get(i))
-                + " is listed twice (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + ")");
+        problems.report(
+            reader.error(
+                node,
+                p,
+                NodeReader.describe(node)
+                    + " is listed twice (first at line "
+                    + (first.getStartMark().getLine() + 1)
+                    + ")"));
+        continue;
       }
       out.add(value);
     }

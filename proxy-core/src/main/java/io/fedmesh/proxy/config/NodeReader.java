@@ -1,5 +1,6 @@
 package io.fedmesh.proxy.config;
 
+import io.fedmesh.proxy.model.Names;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -72,6 +73,43 @@ final class NodeReader {
       throw error(node, path, describe(node) + " (expected: a string)");
     }
     return s.getValue();
+  }
+
+  /** Is {@code root} no document at all: nothing, or an empty one? */
+  static boolean isEmpty(Node root) {
+    return root == null || (root instanceof ScalarNode s && s.getTag().equals(Tag.NULL));
+  }
+
+  /**
+   * Records that {@code key} is at {@code node}; when an earlier node had it, the error at {@code
+   * node}: {@code "<what> (first at line N; expected: <expected>)"}.
+   */
+  <K> Optional<ConfigException> repeated(
+      Map<K, Node> seen, K key, Node node, String path, String what, String expected) {
+    Node first = seen.putIfAbsent(key, node);
+    if (first == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        error(
+            node,
+            path,
+            what
+                + " (first at line "
+                + (first.getStartMark().getLine() + 1)
+                + "; expected: "
+                + expected
+                + ")"));
+  }
+
+  /** A DNS-1123 label, such as a name, namespace or region. */
+  String label(Node node, String path) {
+    String text = string(node, path);
+    Optional<String> problem = Names.labelProblem(text);
+    if (problem.isPresent()) {
+      throw error(node, path, describe(node) + problem.get());
+    }
+    return text;
   }
 
   long longValue(Node node, String path, String expected) {

@@ -1,16 +1,6 @@
 package io.fedmesh.proxy.config;
 
 import io.fedmesh.proxy.model.ProxySnapshot;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -55,8 +45,7 @@ public final class ProxyConfigLoader {
    */
   public static ProxySnapshot load(Path file) {
     Objects.requireNonNull(file, "file");
-    String source = file.toString();
-    return parse(decode(read(file, source), source), source);
+    return parse(SourceText.read(file), file.toString());
   }
 
   /**
@@ -67,81 +56,7 @@ public final class ProxyConfigLoader {
   public static ProxySnapshot parse(String yaml, String sourceName) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(sourceName, "sourceName");
-    if (yaml.length() > MAX_DOCUMENT_BYTES) {
-      throw tooLarge(sourceName);
-    }
-    if (!yaml.isEmpty() && yaml.charAt(0) == '\uFEFF') {
-      yaml = yaml.substring(1);
-    }
-    return new SnapshotReader(new NodeReader(sourceName)).read(SafeYaml.compose(yaml, sourceName));
-  }
-
-  private static byte[] read(Path file, String source) {
-    try (InputStream in = Files.newInputStream(file)) {
-      // Bounded read: the size an attribute reports can lie (a FIFO, /dev/zero, a growing file).
-      byte[] bytes = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
-      if (bytes.length > MAX_DOCUMENT_BYTES) {
-        throw tooLarge(source);
-      }
-      return bytes;
-    } catch (IOException e) {
-      throw new ConfigException(source, 0, 0, "", "cannot read: " + describe(e), e);
-    }
-  }
-
-  private static String describe(IOException e) {
-    String name = e.getClass().getSimpleName();
-    return e.getMessage() == null ? name : name + " (" + e.getMessage() + ")";
-  }
-
-  private static ConfigException tooLarge(String source) {
-    return new ConfigException(
-        source,
-        0,
-        0,
-        "",
-        "larger than "
-            + MAX_DOCUMENT_BYTES
-            + " bytes (expected: a configuration of at most 4 MiB)");
-  }
-
-  /** Strict UTF-8: a malformed byte is an error at its line and column, not a U+FFFD. */
-  private static String decode(byte[] bytes, String source) {
-    CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharBuffer out = CharBuffer.allocate(bytes.length);
-    CoderResult result = decoder.decode(in, out, true);
-    if (result.isUnderflow()) {
-      result = decoder.flush(out);
-    }
-    if (result.isError()) {
-      int line = 1;
-      int column = 1;
-      out.flip();
-      while (out.hasRemaining()) {
-        if (out.get() == '\n') {
-          line++;
-          column = 1;
-        } else {
-          column++;
-        }
-      }
-      throw new ConfigException(
-          source,
-          line,
-          column,
-          "",
-          String.format(
-              java.util.Locale.ROOT,
-              "byte 0x%02X is not UTF-8 (expected: a UTF-8 text file)",
-              bytes[in.position()] & 0xff),
-          new CharacterCodingException());
-    }
-    out.flip();
-    return out.toString();
+    String text = SourceText.checked(yaml, sourceName);
+    return new SnapshotReader(new NodeReader(sourceName)).read(SafeYaml.compose(text, sourceName));
   }
 }

@@ -1,6 +1,8 @@
 package io.fedmesh.proxy.config;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -65,13 +67,45 @@ final class SafeYaml {
   static Node compose(String text, String source) {
     LoaderOptions options = loaderOptions();
     try {
-      Parser parser = new GuardedParser(new ParserImpl(new StreamReader(text), options), source);
-      return new Composer(parser, new Resolver(), options).getSingleNode();
-    } catch (MarkedYAMLException e) {
-      throw syntaxError(e, source);
-    } catch (ReaderException e) {
-      int[] lineCol = lineColumnOfCodePoint(text, e.getPosition());
-      throw new ConfigException(
+      return composer(text, source, options).getSingleNode();
+    } catch (YAMLException e) {
+      throw refused(e, text, source);
+    }
+  }
+
+  /**
+   * The root node of each document of a stream ({@code ---} separated), in order. A syntax error or
+   * a refused construct ends the stream: it goes to {@code problems}, and the documents before it
+   * are returned.
+   */
+  static List<Node> composeAll(String text, String source, Problems problems) {
+    LoaderOptions options = loaderOptions();
+    List<Node> documents = new ArrayList<>();
+    try {
+      Composer composer = composer(text, source, options);
+      while (composer.checkNode()) {
+        documents.add(composer.getNode());
+      }
+    } catch (YAMLException e) {
+      problems.report(refused(e, text, source));
+    } catch (ConfigException e) {
+      problems.report(e);
+    }
+    return documents;
+  }
+
+  private static Composer composer(String text, String source, LoaderOptions options) {
+    Parser parser = new GuardedParser(new ParserImpl(new StreamReader(text), options), source);
+    return new Composer(parser, new Resolver(), options);
+  }
+
+  private static ConfigException refused(YAMLException e, String text, String source) {
+    if (e instanceof MarkedYAMLException marked) {
+      return syntaxError(marked, source);
+    }
+    if (e instanceof ReaderException r) {
+      int[] lineCol = lineColumnOfCodePoint(text, r.getPosition());
+      return new ConfigException(
           source,
           lineCol[0],
           lineCol[1],
@@ -79,11 +113,10 @@ final class SafeYaml {
           String.format(
               Locale.ROOT,
               "character U+%04X is not allowed in YAML (expected: printable Unicode text)",
-              e.getCodePoint()),
+              r.getCodePoint()),
           e);
-    } catch (YAMLException e) {
-      throw new ConfigException(source, 0, 0, "", "YAML: " + e.getMessage(), e);
     }
+    return new ConfigException(source, 0, 0, "", "YAML: " + e.getMessage(), e);
   }
 
   private static ConfigException syntaxError(MarkedYAMLException e, String source) {

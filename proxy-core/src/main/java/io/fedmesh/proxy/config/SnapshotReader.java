@@ -3,17 +3,11 @@ package io.fedmesh.proxy.config;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.AuthorizationPolicy.Action;
 import io.fedmesh.proxy.model.AuthorizationRule;
-import io.fedmesh.proxy.model.CircuitBreaker;
 import io.fedmesh.proxy.model.Endpoint;
-import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
-import io.fedmesh.proxy.model.LocalityFailover;
 import io.fedmesh.proxy.model.ModelException;
-import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
-import io.fedmesh.proxy.model.RetryPolicy;
-import io.fedmesh.proxy.model.RetryPolicy.RetryOn;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
@@ -22,20 +16,16 @@ import io.fedmesh.proxy.model.TrafficPolicy;
 import io.fedmesh.trust.TrustException;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * The one place that maps a {@code ProxyConfig} document to a {@link ProxySnapshot}; the format is
@@ -46,23 +36,23 @@ final class SnapshotReader {
 
   private static final Map<String, Protocol> PROTOCOLS =
       Map.of("http", Protocol.HTTP, "grpc", Protocol.GRPC, "tcp", Protocol.TCP);
-  private static final Map<String, RetryOn> RETRY_ON =
-      Map.of(
-          "5xx", RetryOn.SERVER_ERROR,
-          "reset", RetryOn.RESET,
-          "connect-failure", RetryOn.CONNECT_FAILURE,
-          "retriable-status-codes", RetryOn.STATUS);
+  private static final String[] POLICY_FIELDS =
+      Stream.concat(Stream.of("service", "namespace"), TrafficPolicyReader.FIELDS.stream())
+          .toArray(String[]::new);
   private static final Map<String, Action> ACTIONS =
       Map.of("ALLOW", Action.ALLOW, "DENY", Action.DENY);
 
   private final NodeReader r;
+  private final TrafficPolicyReader policyReader;
 
   SnapshotReader(NodeReader reader) {
     this.r = reader;
+    this.policyReader =
+        new TrafficPolicyReader(reader, Problems.failFast(), KnownLocalities.UNCHECKED);
   }
 
   ProxySnapshot read(Node root) {
-    if (root == null || (root instanceof ScalarNode s && s.getTag().equals(Tag.NULL))) {
+    if (NodeReader.isEmpty(root)) {
       throw new ConfigException(
           r.source(),
           1,
@@ -73,8 +63,8 @@ final class SnapshotReader {
               + ")");
     }
     Fields doc = r.mapping(root, "");
-    expectConstant(doc, "apiVersion", ProxyConfigLoader.API_VERSION);
-    expectConstant(doc, "kind", ProxyConfigLoader.KIND);
+    doc.constant("apiVersion", ProxyConfigLoader.API_VERSION);
+    doc.constant("kind", ProxyConfigLoader.KIND);
     doc.allow(
         "apiVersion",
         "kind",
@@ -98,16 +88,6 @@ final class SnapshotReader {
             : AuthorizationPolicy.ALLOW_MESH;
     return doc.build(
         () -> new ProxySnapshot(version, cluster, locality, services, policies, inbound));
-  }
-
-  private void expectConstant(Fields doc, String key, String expected) {
-    if (!doc.has(key)) {
-      throw doc.missing(key, "expected: " + expected);
-    }
-    String value = r.string(doc.get(key), key);
-    if (!value.equals(expected)) {
-      throw doc.errorAt(key, "'" + NodeReader.printable(value) + "' (expected: " + expected + ")");
-    }
   }
 
   private Locality proxyLocality(Fields doc, String cluster) {
@@ -145,16 +125,17 @@ final class SnapshotReader {
       ServiceName name =
           f.build(
               () -> new ServiceName(f.string("name"), f.string("namespace", DEFAULT_NAMESPACE)));
-      Node first = seen.putIfAbsent(name, f.get("name"));
-      if (first != null) {
-        throw f.errorAt(
-            "name",
-            "service "
-                + name
-                + " is defined twice (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + "; expected: each service once)");
-      }
+      r.repeated(
+              seen,
+              name,
+              f.get("name"),
+              f.path("name"),
+              "service " + name + " is defined twice",
+              "each service once")
+          .ifPresent(
+              e -> {
+                throw e;
+              });
       services.put(name, service(f, name, proxy));
     }
     return services;
@@ -171,17 +152,17 @@ final class SnapshotReader {
         f.has("endpoints") ? r.list(f.get("endpoints"), f.path("endpoints")) : List.of();
     for (int i = 0; i < nodes.size(); i++) {
       Endpoint e = endpoint(nodes.get(i), f.path("endpoints") + "[" + i + "]", name, ports, proxy);
-      Node first = ids.putIfAbsent(e.id(), nodes.get(i));
-      if (first != null) {
-        throw r.error(
-            nodes.get(i),
-            f.path("endpoints") + "[" + i + "].id",
-            "'"
-                + e.id()
-                + "' is used twice (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + "; expected: unique endpoint ids within a service)");
-      }
+      r.repeated(
+              ids,
+              e.id(),
+              nodes.get(i),
+              f.path("endpoints") + "[" + i + "].id",
+              "'" + e.id() + "' is used twice",
+              "unique endpoint ids within a service")
+          .ifPresent(
+              error -> {
+                throw error;
+              });
       endpoints.add(e);
     }
     return f.build(() -> new Service(name, ports, identities, exported, endpoints));
@@ -224,7 +205,7 @@ final class SnapshotReader {
     Fields f =
         r.mapping(
             node, path, "id", "host", "port", "region", "zone", "cluster", "weight", "healthy",
-            "sni");
+            "sni", "tcpPort");
     String id = f.string("id");
     String host = f.string("host");
     int port = f.integer("port");
@@ -261,10 +242,29 @@ final class SnapshotReader {
       sni = Optional.of(sni(f, service, ports, cluster, local));
     }
     Optional<String> endpointSni = sni;
+    int tcpPort = 0;
+    if (f.has("tcpPort")) {
+      tcpPort = f.integer("tcpPort");
+      if (sni.isPresent()) {
+        throw f.errorAt(
+            "tcpPort",
+            tcpPort
+                + " on an endpoint with an sni (expected: no tcpPort: TCP to a linked cluster"
+                + " goes through its gateway, which knows its own endpoints' TCP ports)");
+      }
+    }
+    int endpointTcpPort = tcpPort;
     return f.build(
         () ->
             new Endpoint(
-                id, host, port, new Locality(region, zone, cluster), weight, healthy, endpointSni));
+                id,
+                host,
+                port,
+                new Locality(region, zone, cluster),
+                weight,
+                healthy,
+                endpointSni,
+                endpointTcpPort));
   }
 
   private String sni(
@@ -325,18 +325,7 @@ final class SnapshotReader {
     Map<ServiceName, Node> seen = new HashMap<>();
     List<Node> nodes = doc.has("policies") ? r.list(doc.get("policies"), "policies") : List.of();
     for (int i = 0; i < nodes.size(); i++) {
-      Fields f =
-          r.mapping(
-              nodes.get(i),
-              "policies[" + i + "]",
-              "service",
-              "namespace",
-              "timeout",
-              "retries",
-              "outlierDetection",
-              "circuitBreaker",
-              "healthCheck",
-              "locality");
+      Fields f = r.mapping(nodes.get(i), "policies[" + i + "]").allow(POLICY_FIELDS);
       ServiceName name =
           f.build(
               () -> new ServiceName(f.string("service"), f.string("namespace", DEFAULT_NAMESPACE)));
@@ -352,149 +341,20 @@ final class SnapshotReader {
                         + services.stream().map(String::valueOf).collect(Collectors.joining(", ")))
                 + ")");
       }
-      Node first = seen.putIfAbsent(name, f.get("service"));
-      if (first != null) {
-        throw f.errorAt(
-            "service",
-            "a second policy for "
-                + name
-                + " (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + "; expected: one policy per service)");
-      }
-      policies.put(name, policy(f));
+      r.repeated(
+              seen,
+              name,
+              f.get("service"),
+              f.path("service"),
+              "a second policy for " + name,
+              "one policy per service")
+          .ifPresent(
+              e -> {
+                throw e;
+              });
+      policies.put(name, policyReader.read(f));
     }
     return policies;
-  }
-
-  private TrafficPolicy policy(Fields f) {
-    Duration timeout = f.duration("timeout", TrafficPolicy.DEFAULT_TIMEOUT);
-    RetryPolicy retries =
-        f.has("retries") ? retries(f.get("retries"), f.path("retries")) : RetryPolicy.DEFAULT;
-    OutlierDetection outlier =
-        f.has("outlierDetection")
-            ? outlierDetection(f.get("outlierDetection"), f.path("outlierDetection"))
-            : OutlierDetection.DEFAULT;
-    CircuitBreaker breaker =
-        f.has("circuitBreaker")
-            ? circuitBreaker(f.get("circuitBreaker"), f.path("circuitBreaker"))
-            : CircuitBreaker.DEFAULT;
-    HealthCheck health =
-        f.has("healthCheck")
-            ? healthCheck(f.get("healthCheck"), f.path("healthCheck"))
-            : HealthCheck.DEFAULT;
-    LocalityFailover locality =
-        f.has("locality")
-            ? localityFailover(f.get("locality"), f.path("locality"))
-            : LocalityFailover.DEFAULT;
-    return f.build(() -> new TrafficPolicy(timeout, retries, outlier, breaker, health, locality));
-  }
-
-  private RetryPolicy retries(Node node, String path) {
-    RetryPolicy d = RetryPolicy.DEFAULT;
-    Fields f =
-        r.mapping(
-            node,
-            path,
-            "attempts",
-            "perTryTimeout",
-            "retryOn",
-            "retriableStatusCodes",
-            "budgetPercent",
-            "minRetriesPerSecond");
-    int attempts = f.integer("attempts", d.attempts());
-    Duration perTry = f.duration("perTryTimeout", d.perTryTimeout());
-    Set<RetryOn> retryOn = EnumSet.noneOf(RetryOn.class);
-    retryOn.addAll(
-        f.has("retryOn")
-            ? f.uniqueList("retryOn", (n, p) -> r.choice(n, p, RETRY_ON))
-            : d.retryOn());
-    Set<Integer> codes =
-        f.has("retriableStatusCodes")
-            ? Set.copyOf(f.uniqueList("retriableStatusCodes", r::integer))
-            : d.retriableStatusCodes();
-    if (!codes.isEmpty()) {
-      retryOn.add(RetryOn.STATUS);
-    } else if (retryOn.contains(RetryOn.STATUS)) {
-      throw f.errorAt(
-          "retryOn",
-          "'retriable-status-codes' without retriableStatusCodes (expected: retriableStatusCodes,"
-              + " a list such as [409, 503])");
-    }
-    int budget = f.integer("budgetPercent", d.budgetPercent());
-    int minPerSecond = f.integer("minRetriesPerSecond", d.minRetriesPerSecond());
-    return f.build(() -> new RetryPolicy(attempts, perTry, retryOn, codes, budget, minPerSecond));
-  }
-
-  private OutlierDetection outlierDetection(Node node, String path) {
-    OutlierDetection d = OutlierDetection.DEFAULT;
-    Fields f =
-        r.mapping(
-            node,
-            path,
-            "consecutive5xxErrors",
-            "consecutiveGatewayErrors",
-            "interval",
-            "baseEjectionTime",
-            "maxEjectionPercent");
-    int errors = f.integer("consecutive5xxErrors", d.consecutive5xxErrors());
-    int gatewayErrors = f.integer("consecutiveGatewayErrors", d.consecutiveGatewayErrors());
-    Duration interval = f.duration("interval", d.interval());
-    Duration ejection = f.duration("baseEjectionTime", d.baseEjectionTime());
-    int maxPercent = f.integer("maxEjectionPercent", d.maxEjectionPercent());
-    return f.build(
-        () -> new OutlierDetection(errors, gatewayErrors, interval, ejection, maxPercent));
-  }
-
-  private CircuitBreaker circuitBreaker(Node node, String path) {
-    CircuitBreaker d = CircuitBreaker.DEFAULT;
-    Fields f = r.mapping(node, path, "maxConnections", "maxPendingRequests", "maxRequests");
-    int connections = f.integer("maxConnections", d.maxConnections());
-    int pending = f.integer("maxPendingRequests", d.maxPendingRequests());
-    int requests = f.integer("maxRequests", d.maxRequests());
-    return f.build(() -> new CircuitBreaker(connections, pending, requests));
-  }
-
-  private HealthCheck healthCheck(Node node, String path) {
-    HealthCheck d = HealthCheck.DEFAULT;
-    Fields f =
-        r.mapping(
-            node, path, "interval", "timeout", "unhealthyThreshold", "healthyThreshold", "path");
-    Duration interval = f.duration("interval", d.interval());
-    Duration timeout = f.duration("timeout", d.timeout());
-    int unhealthy = f.integer("unhealthyThreshold", d.unhealthyThreshold());
-    int healthy = f.integer("healthyThreshold", d.healthyThreshold());
-    String httpPath = f.string("path", d.path());
-    return f.build(() -> new HealthCheck(interval, timeout, unhealthy, healthy, httpPath));
-  }
-
-  private LocalityFailover localityFailover(Node node, String path) {
-    Fields f = r.mapping(node, path, "failover", "overprovisioningFactor");
-    Map<String, List<String>> failover = new LinkedHashMap<>();
-    Map<String, Node> seen = new HashMap<>();
-    List<Node> nodes =
-        f.has("failover") ? r.list(f.get("failover"), f.path("failover")) : List.of();
-    for (int i = 0; i < nodes.size(); i++) {
-      Fields e = r.mapping(nodes.get(i), f.path("failover") + "[" + i + "]", "from", "to");
-      String from = e.string("from");
-      e.required("to");
-      List<String> to = e.strings("to");
-      Node first = seen.putIfAbsent(from, e.get("from"));
-      if (first != null) {
-        throw e.errorAt(
-            "from",
-            "region '"
-                + NodeReader.printable(from)
-                + "' has a second failover entry (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + "; expected: one entry per region)");
-      }
-      e.build(() -> new LocalityFailover(Map.of(from, to), 1.0));
-      failover.put(from, to);
-    }
-    double factor =
-        f.decimal("overprovisioningFactor", LocalityFailover.DEFAULT_OVERPROVISIONING_FACTOR);
-    return f.build(() -> new LocalityFailover(failover, factor));
   }
 
   // ---- authorization
@@ -518,16 +378,17 @@ final class SnapshotReader {
               "methods",
               "pathPrefixes");
       String name = rule.string("name");
-      Node first = names.putIfAbsent(name, rule.get("name"));
-      if (first != null) {
-        throw rule.errorAt(
-            "name",
-            "'"
-                + NodeReader.printable(name)
-                + "' names two rules (first at line "
-                + (first.getStartMark().getLine() + 1)
-                + "; expected: unique rule names)");
-      }
+      r.repeated(
+              names,
+              name,
+              rule.get("name"),
+              rule.path("name"),
+              "'" + NodeReader.printable(name) + "' names two rules",
+              "unique rule names")
+          .ifPresent(
+              e -> {
+                throw e;
+              });
       Action action = rule.choice("action", ACTIONS);
       List<String> principals = rule.uniqueList("principals", this::principal);
       List<String> trustDomains = rule.uniqueList("trustDomains", this::trustDomain);

@@ -65,7 +65,7 @@ class ProxyConfigErrorsTest {
           col(doc, 10, "prot"),
           "services[0].endpoints[0].prot",
           "unknown field (did you mean 'port'? expected in services[0].endpoints[0]: one of id,"
-              + " host, port, region, zone, cluster, weight, healthy, sni)");
+              + " host, port, region, zone, cluster, weight, healthy, sni, tcpPort)");
     }
 
     @Test
@@ -504,6 +504,33 @@ class ProxyConfigErrorsTest {
           col(doc, 10, "reviews.us-west"),
           "services[0].endpoints[0].sni",
           "(expected: <service>.<namespace>.<port>.<cluster>.fedmesh)");
+    }
+
+    @Test
+    void tcpPortOnAnEndpointBehindAGateway() {
+      String doc =
+          HEADER
+              + SERVICE.replace(
+                  "zone: us-east-1a}",
+                  "zone: us-west-1a, region: us-west, cluster: us-west,"
+                      + " sni: reviews.default.9080.us-west.fedmesh, tcpPort: 15008}");
+      assertError(
+          fails(doc),
+          10,
+          col(doc, 10, "15008}"),
+          "services[0].endpoints[0].tcpPort",
+          "15008 on an endpoint with an sni (expected: no tcpPort");
+    }
+
+    @Test
+    void tcpPortOutOfRange() {
+      String doc = HEADER + SERVICE.replace("port: 15006,", "port: 15006, tcpPort: 70000,");
+      assertError(
+          fails(doc),
+          10,
+          col(doc, 10, "70000"),
+          "services[0].endpoints[0].tcpPort",
+          "endpoint r1: tcpPort 70000 (expected: 1..65535, or 0 for none)");
     }
 
     @Test

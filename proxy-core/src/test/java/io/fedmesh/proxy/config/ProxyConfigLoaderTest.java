@@ -8,6 +8,7 @@ import io.fedmesh.proxy.model.CircuitBreaker;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.LocalityLabel;
 import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
@@ -228,7 +229,27 @@ class ProxyConfigLoaderTest {
       assertThat(reviews.exported()).isFalse();
       assertThat(reviews.endpoints().get(0).weight()).isEqualTo(1);
       assertThat(reviews.endpoints().get(0).healthy()).isTrue();
+      assertThat(reviews.endpoints().get(0).tcpPort()).isZero();
+      assertThat(reviews.endpoints().get(0).takesTcp()).isFalse();
       assertThat(s.policy(REVIEWS)).isEqualTo(TrafficPolicy.DEFAULT);
+    }
+
+    @Test
+    void tcpPortAndTcpServicePort() {
+      ProxySnapshot s =
+          ProxyConfigLoader.parse(
+              HEADER
+                  + SERVICE
+                      .replace(
+                          "protocol: http}]",
+                          "protocol: http}, {name: db, port: 5432, protocol: tcp}]")
+                      .replace("port: 15006,", "port: 15006, tcpPort: 15008,"),
+              "t.yaml");
+
+      Service reviews = s.service(REVIEWS).orElseThrow();
+      assertThat(reviews.port(5432)).contains(new ServicePort("db", 5432, Protocol.TCP));
+      assertThat(reviews.endpoints().get(0).tcpPort()).isEqualTo(15008);
+      assertThat(reviews.endpoints().get(0).takesTcp()).isTrue();
     }
 
     @Test
@@ -274,6 +295,22 @@ class ProxyConfigLoaderTest {
       assertThat(p.healthCheck().interval()).isEqualTo(Duration.ofMillis(1500));
       assertThat(p.healthCheck().timeout()).isEqualTo(Duration.ofMillis(250));
       assertThat(p.locality().overprovisioningFactor()).isEqualTo(10.0);
+    }
+
+    @Test
+    void aPolicyTakesFailoverPriorityAsAFailoverPolicyDoes() {
+      ProxySnapshot s =
+          ProxyConfigLoader.parse(
+              HEADER
+                  + SERVICE
+                  + """
+                  policies:
+                    - service: reviews
+                      locality: {failoverPriority: [region, zone, cluster]}
+                  """,
+              "t.yaml");
+      assertThat(s.policy(REVIEWS).locality().failoverPriority())
+          .containsExactly(LocalityLabel.REGION, LocalityLabel.ZONE, LocalityLabel.CLUSTER);
     }
 
     @Test

@@ -98,7 +98,29 @@ class ModelTest {
             true,
             Optional.of("reviews.default.9080.us-west.fedmesh"));
     assertThat(remote.isRemote()).isTrue();
+    assertThat(remote.takesTcp()).isTrue();
     assertThat(Endpoint.local("p", "::1", 15006, EAST_A).address()).isEqualTo("[::1]:15006");
+  }
+
+  @Test
+  void tcpPortIsForLocalEndpointsOnly() {
+    Endpoint local = Endpoint.local("p", "127.0.0.1", 15006, EAST_A);
+    assertThat(local.takesTcp()).isFalse();
+    assertThat(local.withTcpPort(15008).takesTcp()).isTrue();
+    assertThatThrownBy(() -> local.withTcpPort(-1))
+        .hasMessage("endpoint p: tcpPort -1 (expected: 1..65535, or 0 for none)");
+    assertThatThrownBy(
+            () ->
+                new Endpoint(
+                    "us-west",
+                    "127.0.0.2",
+                    15443,
+                    new Locality("us-west", "us-west-1a", "us-west"),
+                    1,
+                    true,
+                    Optional.of("reviews.default.9080.us-west.fedmesh"),
+                    15008))
+        .hasMessageStartingWith("endpoint us-west: tcpPort 15008 on an endpoint behind a gateway");
   }
 
   private static Service reviews(List<Endpoint> endpoints) {
@@ -189,6 +211,47 @@ class ModelTest {
                     HealthCheck.DEFAULT,
                     LocalityFailover.DEFAULT))
         .hasMessageContaining("exceeds timeout");
+  }
+
+  @Test
+  void failoverPriorityNeedsALabel() {
+    assertThatThrownBy(() -> new LocalityFailover(List.of(), Map.of(), 1.4))
+        .hasMessage(
+            "locality.failoverPriority: an empty list (expected: at least one of region, zone,"
+                + " cluster)");
+  }
+
+  @Test
+  void failoverPriorityListsEachLabelOnce() {
+    assertThatThrownBy(
+            () ->
+                new LocalityFailover(
+                    List.of(LocalityLabel.ZONE, LocalityLabel.ZONE), Map.of(), 1.4))
+        .hasMessage("locality.failoverPriority: 'zone' is listed twice (expected: each once)");
+  }
+
+  @Test
+  void failoverPriorityPutsRegionFirst() {
+    assertThatThrownBy(
+            () ->
+                new LocalityFailover(
+                    List.of(LocalityLabel.CLUSTER, LocalityLabel.REGION), Map.of(), 1.4))
+        .hasMessage(
+            "locality.failoverPriority: 'region' comes after 'cluster', which implies the region"
+                + " (expected: region first, or not at all)");
+  }
+
+  @Test
+  void localityLabelsMatchWithinTheirRegion() {
+    Locality caller = new Locality("us-east", "a", "east-1");
+    Locality sameZoneNameElsewhere = new Locality("us-west", "a", "west-1");
+    Locality sameZoneOtherCluster = new Locality("us-east", "a", "east-2");
+
+    assertThat(LocalityLabel.ZONE.matches(caller, sameZoneNameElsewhere)).isFalse();
+    assertThat(LocalityLabel.ZONE.matches(caller, sameZoneOtherCluster)).isTrue();
+    assertThat(LocalityLabel.CLUSTER.matches(caller, sameZoneOtherCluster)).isFalse();
+    assertThat(LocalityLabel.REGION.matches(caller, sameZoneOtherCluster)).isTrue();
+    assertThat(LocalityLabel.REGION).hasToString("region");
   }
 
   @Test

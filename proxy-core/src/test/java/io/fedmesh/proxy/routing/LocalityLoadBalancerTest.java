@@ -15,6 +15,7 @@ import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
 import io.fedmesh.proxy.model.LocalityFailover;
+import io.fedmesh.proxy.model.LocalityLabel;
 import io.fedmesh.proxy.model.OutlierDetection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,6 +164,28 @@ class LocalityLoadBalancerTest {
 
     assertThat(counts).containsOnlyKeys(WEST1.id()).containsEntry(WEST1.id(), PICKS);
     assertThat(lb.priorityLoad()).containsExactly(100.0, 0.0);
+  }
+
+  @Test
+  void failoverPriorityDecidesWhereTrafficGoesWhenTheLocalZoneIsDown() {
+    Endpoint otherClusterSameZone = remote(EAST2_ZONE_A, 2);
+    List<Endpoint> endpoints =
+        List.of(local("a1", EAST_ZONE_A, 1, false), B1, otherClusterSameZone);
+
+    LocalityLoadBalancer byDefault = balancer(endpoints);
+    LocalityLoadBalancer zoneFirst =
+        balancer(
+            endpoints,
+            new LocalityFailover(
+                List.of(LocalityLabel.REGION, LocalityLabel.ZONE, LocalityLabel.CLUSTER),
+                Map.of(),
+                1.4));
+
+    // Default: the caller's own cluster (zone b) before the region's other cluster.
+    assertThat(sample(byDefault, PickContext.FIRST_TRY, 1_000)).containsOnlyKeys(B1.id());
+    // Zone first: the caller's zone in the other cluster before its own cluster's other zone.
+    assertThat(sample(zoneFirst, PickContext.FIRST_TRY, 1_000))
+        .containsOnlyKeys(otherClusterSameZone.id());
   }
 
   @Test

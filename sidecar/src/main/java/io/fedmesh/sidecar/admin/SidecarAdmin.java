@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fedmesh.proxy.config.TrafficPolicyDocument;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.AuthorizationRule;
 import io.fedmesh.proxy.model.Endpoint;
@@ -37,7 +38,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code /ready}: 200 when the inbound and outbound listeners are up, else 503;
  *   <li>{@code /live}: 200 while the process serves;
- *   <li>{@code /metrics}: the Prometheus text exposition of the registry;
+ *   <li>{@code /metrics}: the Prometheus text exposition of the registry, or OpenMetrics (with
+ *       exemplars) when the {@code Accept} header asks for {@code application/openmetrics-text};
  *   <li>{@code /config}: the current {@link ProxySnapshot} as JSON;
  *   <li>{@code /clusters}: per service the outbound has used, its endpoints (control-plane health
  *       {@code healthy}, active health checks {@code activeHealthy}, outlier {@code ejected} and
@@ -50,6 +52,8 @@ import java.util.function.Supplier;
 public final class SidecarAdmin {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String OPENMETRICS_CONTENT_TYPE =
+      "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private static final String JSON_CONTENT_TYPE = "application/json";
   private static final String TEXT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
@@ -111,11 +115,18 @@ public final class SidecarAdmin {
         text(req, up ? 200 : 503, up ? "ready\n" : "not ready\n");
       }
       case "/live" -> text(req, 200, "live\n");
-      case "/metrics" ->
-          req.response()
-              .setStatusCode(200)
-              .putHeader("content-type", PROMETHEUS_CONTENT_TYPE)
-              .end(registry.scrape());
+      case "/metrics" -> {
+        // OpenMetrics when asked (Prometheus does so to collect exemplars), else text 0.0.4.
+        String accept = req.getHeader("accept");
+        String type =
+            accept != null && accept.contains("application/openmetrics-text")
+                ? OPENMETRICS_CONTENT_TYPE
+                : PROMETHEUS_CONTENT_TYPE;
+        req.response()
+            .setStatusCode(200)
+            .putHeader("content-type", type)
+            .end(registry.scrape(type));
+      }
       case "/config" -> json(req, configJson(snapshots.get()));
       case "/clusters" -> json(req, clustersJson(snapshots.get(), outbound::balancer));
       default -> text(req, 404, "not found\n");
@@ -245,23 +256,7 @@ public final class SidecarAdmin {
   }
 
   private static ObjectNode policy(TrafficPolicy p) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("timeout", p.timeout().toString());
-    n.putObject("retries")
-        .put("attempts", p.retries().attempts())
-        .put("perTryTimeout", p.retries().perTryTimeout().toString())
-        .put("budgetPercent", p.retries().budgetPercent());
-    n.putObject("outlierDetection")
-        .put("consecutive5xxErrors", p.outlierDetection().consecutive5xxErrors())
-        .put("consecutiveGatewayErrors", p.outlierDetection().consecutiveGatewayErrors())
-        .put("baseEjectionTime", p.outlierDetection().baseEjectionTime().toString())
-        .put("maxEjectionPercent", p.outlierDetection().maxEjectionPercent());
-    n.putObject("circuitBreaker")
-        .put("maxConnections", p.circuitBreaker().maxConnections())
-        .put("maxPendingRequests", p.circuitBreaker().maxPendingRequests())
-        .put("maxRequests", p.circuitBreaker().maxRequests());
-    n.putObject("locality").put("overprovisioningFactor", p.locality().overprovisioningFactor());
-    return n;
+    return JSON.valueToTree(TrafficPolicyDocument.of(p));
   }
 
   private static ObjectNode authorization(AuthorizationPolicy a) {

@@ -37,7 +37,8 @@ import java.util.random.RandomGenerator;
  * the owner's east-west gateway with the endpoint's SNI. For HTTP and gRPC services an HTTP GET
  * that must answer 2xx within {@code timeout}: of {@link AppHealth#PATH}, which the inbound sidecar
  * answers from a connect to its app, or of the policy's {@code healthCheck.path}, which the app
- * answers. For a service whose ports are all TCP, a TLS handshake.
+ * answers. For a service whose ports are all TCP, a TLS handshake where its raw TCP goes: a local
+ * endpoint's TCP inbound port, or the gateway with an SNI naming the service's TCP port.
  *
  * <p><b>When.</b> Each endpoint has its own ticker: a first probe at a random point of its first
  * interval (so a new snapshot does not probe everything at once), then one {@code interval ±10%}

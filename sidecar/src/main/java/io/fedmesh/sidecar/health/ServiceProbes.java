@@ -6,6 +6,7 @@ import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.proxy.model.SniName;
 import io.fedmesh.proxy.routing.ActiveHealthChecker;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.MeshClients;
@@ -142,9 +143,15 @@ final class ServiceProbes {
     SocketAddress address = SocketAddress.inetSocketAddress(e.port(), e.host());
     Future<Void> f;
     if (kind == Kind.TLS) {
+      // Where the outbound's raw TCP goes (TcpOutbound): a local endpoint's TCP inbound port, a
+      // remote one's gateway, with the SNI naming the service's TCP port.
+      int tcp = e.isRemote() || e.tcpPort() == 0 ? e.port() : e.tcpPort();
       ConnectOptions co =
-          new ConnectOptions().setRemoteAddress(address).setSsl(true).setTimeout((int) timeout);
-      e.sni().ifPresent(co::setSniServerName);
+          new ConnectOptions()
+              .setRemoteAddress(SocketAddress.inetSocketAddress(tcp, e.host()))
+              .setSniServerName(new SniName(name, port, e.locality().cluster()).toString())
+              .setSsl(true)
+              .setTimeout((int) timeout);
       f = net.connect(co).compose(NetSocket::close);
     } else {
       RequestOptions ro =

@@ -6,12 +6,18 @@ import io.fedmesh.proxy.model.AuthorizationRule;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Decides whether a verified caller may make a request: DENY rules first, then ALLOW rules, first
  * match decides, else the policy's default. Principals match exactly or by a {@code /*} prefix; the
  * trust domain is always compared as a whole (SPIFFE Trust Domain and Bundle 6.4), never by string
  * prefix.
+ *
+ * <p>A raw TCP connection ({@link #decideConnection}) has no method or path: a rule that lists
+ * methods or path prefixes never matches one, whether it allows or denies. So a DENY rule meant for
+ * {@code DELETE /admin} does not shut out TCP, and an ALLOW rule for {@code GET /api} does not open
+ * it; write principal, trust domain or namespace rules for TCP ports.
  */
 final class InboundAuthorizer {
   /** The outcome and why, for the 403 body and the metric. */
@@ -22,9 +28,29 @@ final class InboundAuthorizer {
   static Decision decide(
       AuthorizationPolicy policy, SpiffeId caller, String method, String normalizedPath) {
     String path = stripQuery(normalizedPath);
+    return first(policy, caller, rule -> matches(rule, caller, method, path), method + " " + path);
+  }
+
+  /** The decision for a raw TCP connection from {@code caller}. */
+  static Decision decideConnection(AuthorizationPolicy policy, SpiffeId caller) {
+    return first(
+        policy,
+        caller,
+        rule ->
+            rule.methods().isEmpty()
+                && rule.pathPrefixes().isEmpty()
+                && matches(rule, caller, "", ""),
+        "connect");
+  }
+
+  private static Decision first(
+      AuthorizationPolicy policy,
+      SpiffeId caller,
+      Predicate<AuthorizationRule> matching,
+      String what) {
     for (Action pass : new Action[] {Action.DENY, Action.ALLOW}) {
       for (AuthorizationRule rule : policy.rules()) {
-        if (rule.action() == pass && matches(rule, caller, method, path)) {
+        if (rule.action() == pass && matching.test(rule)) {
           return new Decision(
               pass == Action.ALLOW,
               (pass == Action.ALLOW ? "allowed by rule '" : "denied by rule '")
@@ -35,7 +61,7 @@ final class InboundAuthorizer {
     }
     return policy.defaultAction() == Action.ALLOW
         ? new Decision(true, "allowed by default")
-        : new Decision(false, "no rule allows " + caller + " to " + method + " " + path);
+        : new Decision(false, "no rule allows " + caller + " to " + what);
   }
 
   private static boolean matches(

@@ -1,13 +1,16 @@
 package io.fedmesh.sidecar.inbound;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.Locality;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.health.AppHealth;
+import io.fedmesh.sidecar.metrics.RequestMeters;
+import io.fedmesh.sidecar.tracing.InboundSpan;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -16,7 +19,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -38,10 +40,13 @@ import java.util.function.Supplier;
  *
  * <p>Health probes from callers' sidecars ({@code GET} {@link AppHealth#PATH}) are answered here
  * from a connect to the app, before authorization rules and without reaching the app's handlers;
- * see {@link AppHealth}. They are not counted in {@code fedmesh.inbound.requests}.
+ * see {@link AppHealth}. They are neither metered as requests nor traced.
  *
- * <p>Meters: {@code fedmesh.inbound.requests} (timer; tags {@code source_trust_domain}, {@code
- * response_class} 2xx..5xx, {@code decision} allowed/denied/bad_path/upstream_error).
+ * <p>Meters: {@link RequestMeters} with {@code direction=inbound}; {@code decision} is allowed,
+ * denied, bad_path or upstream_error.
+ *
+ * <p>Tracing: a SERVER span per authenticated request, continuing the caller's trace ({@link
+ * SidecarTracing}); the app gets the span's context as its parent.
  */
 public final class InboundProxy {
   /** Header carrying the verified caller's SPIFFE ID to the app. */
@@ -58,7 +63,9 @@ public final class InboundProxy {
   private final boolean appHttp2;
   private final String listenHost;
   private final int listenPort;
-  private final MeterRegistry registry;
+  private final RequestMeters meters;
+  private final SidecarTracing tracing;
+  private final Supplier<Locality> locality;
   private final Duration appTimeout;
   private HttpServer server;
   private HttpClient h1;
@@ -74,7 +81,9 @@ public final class InboundProxy {
     this.appHttp2 = b.appHttp2;
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
-    this.registry = b.registry;
+    this.meters = RequestMeters.inbound(b.registry);
+    this.tracing = b.tracing;
+    this.locality = b.locality;
     this.appTimeout = b.appTimeout;
   }
 
@@ -109,6 +118,9 @@ public final class InboundProxy {
     server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
+    // Failed handshakes (plaintext, no client certificate, untrusted peer) by reason.
+    server.exceptionHandler(tls.handshakeFailureHandler("inbound"));
+    meters.track(server);
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }
 
@@ -122,11 +134,10 @@ public final class InboundProxy {
 
   private void handle(HttpServerRequest req) {
     long start = System.nanoTime();
-    HttpServerResponse resp = req.response();
     Optional<SpiffeId> peer = MeshTls.peerId(req.connection().sslSession());
     if (peer.isEmpty()) {
       // Cannot happen with client auth REQUIRED; refuse rather than forward unauthenticated.
-      finish(req, resp, 403, "no verified peer identity\n", "unknown", "denied", start);
+      finish(req, null, 403, "no verified peer identity\n", null, "denied", start);
       return;
     }
     if (AppHealth.PATH.equals(req.path())) {
@@ -135,15 +146,16 @@ public final class InboundProxy {
     }
     SpiffeId caller = peer.get();
     String domain = caller.trustDomain().name();
+    InboundSpan span = tracing.inbound(req, caller);
     Optional<String> path = PathNormalizer.normalize(req.uri());
     if (path.isEmpty()) {
-      finish(req, resp, 400, "malformed or ambiguous path\n", domain, "bad_path", start);
+      finish(req, span, 400, "malformed or ambiguous path\n", domain, "bad_path", start);
       return;
     }
     InboundAuthorizer.Decision d =
         InboundAuthorizer.decide(policy.get(), caller, req.method().name(), path.get());
     if (!d.allowed()) {
-      finish(req, resp, 403, "RBAC: access denied: " + d.reason() + "\n", domain, "denied", start);
+      finish(req, span, 403, "RBAC: access denied: " + d.reason() + "\n", domain, "denied", start);
       return;
     }
     req.pause();
@@ -161,12 +173,13 @@ public final class InboundProxy {
             ar -> {
               if (ar.failed()) {
                 req.resume();
-                finish(req, resp, 503, "local app unavailable\n", domain, "upstream_error", start);
+                finish(req, span, 503, "local app unavailable\n", domain, "upstream_error", start);
                 return;
               }
               var creq = ar.result();
               HttpRelay.copyRequestHeaders(
                   req.headers(), creq.headers(), InboundProxy::dropFromCaller);
+              span.inject(creq.headers());
               creq.headers().set(PEER_IDENTITY_HEADER, caller.toString());
               creq.headers().set(XFCC_HEADER, "By=" + tls.currentSvid().id() + ";URI=" + caller);
               if (req.authority() != null) {
@@ -183,14 +196,14 @@ public final class InboundProxy {
                         if (rar.failed()) {
                           finish(
                               req,
-                              resp,
+                              span,
                               502,
                               "local app failed: " + HttpRelay.describe(rar.cause()) + "\n",
                               domain,
                               "upstream_error",
                               start);
                         } else {
-                          relay(rar.result(), req, resp, domain, start);
+                          relay(rar.result(), req, span, domain, start);
                         }
                       });
             });
@@ -199,11 +212,14 @@ public final class InboundProxy {
   private void relay(
       HttpClientResponse cresp,
       HttpServerRequest req,
-      HttpServerResponse resp,
+      InboundSpan span,
       String domain,
       long start) {
     HttpRelay.relayResponse(
-        cresp, req, () -> record(domain, "allowed", cresp.statusCode(), start), () -> {});
+        cresp,
+        req,
+        () -> record(req, span, domain, "allowed", cresp.statusCode(), start),
+        () -> record(req, span, domain, "upstream_error", cresp.statusCode(), start));
   }
 
   /** Caller-sent identity headers never reach the app, nor proxy credentials meant for us. */
@@ -216,29 +232,41 @@ public final class InboundProxy {
 
   private void finish(
       HttpServerRequest req,
-      HttpServerResponse resp,
+      InboundSpan span,
       int status,
       String body,
       String domain,
       String decision,
       long start) {
     HttpRelay.respondError(req, status, body);
-    record(domain, decision, status, start);
+    record(req, span, domain, decision, status, start);
   }
 
   /** Stream resets a caller may send on one HTTP/2 connection per 30 s before it is closed. */
   static final int MAX_RESETS_PER_WINDOW = 200;
 
-  private void record(String domain, String decision, int status, long start) {
-    if (registry == null) {
-      return;
+  private void record(
+      HttpServerRequest req,
+      InboundSpan span,
+      String callerDomain,
+      String decision,
+      int status,
+      long start) {
+    if (span != null) {
+      span.end(status, decision);
     }
-    Timer.builder("fedmesh.inbound.requests")
-        .tag("source_trust_domain", domain)
-        .tag("response_class", (status / 100) + "xx")
-        .tag("decision", decision)
-        .register(registry)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    SpiffeId self = tls.currentSvid().id();
+    meters.record(
+        new RequestMeters.Side(null, callerDomain),
+        new RequestMeters.Side(locality.get(), self.trustDomain().name()),
+        self.namespace().isPresent() && self.serviceAccount().isPresent()
+            ? self.namespace().get() + "/" + self.serviceAccount().get()
+            : self.toString(),
+        decision,
+        status,
+        start,
+        req,
+        span == null ? null : span.spanContext());
   }
 
   /** Builds an {@link InboundProxy}; defaults: listen 0.0.0.0:15006, app on 127.0.0.1, HTTP/1.1. */
@@ -255,6 +283,8 @@ public final class InboundProxy {
     private String listenHost = "0.0.0.0";
     private int listenPort = DEFAULT_PORT;
     private MeterRegistry registry;
+    private SidecarTracing tracing;
+    private Supplier<Locality> locality = () -> null;
     private Duration appTimeout = Duration.ofSeconds(60);
 
     Builder(Vertx vertx, MeshTls tls, int appPort) {
@@ -297,12 +327,30 @@ public final class InboundProxy {
       return this;
     }
 
+    /**
+     * Where spans go; the default continues and propagates traces without exporting (one instance
+     * may serve both listeners).
+     */
+    public Builder tracing(SidecarTracing tracing) {
+      this.tracing = Objects.requireNonNull(tracing, "tracing");
+      return this;
+    }
+
+    /** This proxy's locality, for the destination tags of its meters; read per request. */
+    public Builder locality(Supplier<Locality> locality) {
+      this.locality = Objects.requireNonNull(locality, "locality");
+      return this;
+    }
+
     public Builder appTimeout(Duration timeout) {
       this.appTimeout = Objects.requireNonNull(timeout, "appTimeout");
       return this;
     }
 
     public InboundProxy build() {
+      if (tracing == null) {
+        tracing = SidecarTracing.propagationOnly();
+      }
       return new InboundProxy(this);
     }
   }

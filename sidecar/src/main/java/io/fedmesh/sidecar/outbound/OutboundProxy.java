@@ -17,10 +17,12 @@ import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.MeshClients;
 import io.fedmesh.sidecar.health.EndpointProber;
+import io.fedmesh.sidecar.metrics.RequestMeters;
+import io.fedmesh.sidecar.tracing.OutboundSpan;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,10 +38,10 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -52,12 +54,14 @@ import java.util.function.Supplier;
  * another locality; bodies up to {@link Builder#DEFAULT_MAX_BUFFERED_BODY} are buffered so they can
  * be replayed, larger ones stream and are retried only when they were never sent.
  *
- * <p>Meters: {@code fedmesh.outbound.requests} (timer; tags {@code destination_service}, {@code
- * destination_cluster}, {@code response_class}), {@code fedmesh.outbound.retries} (counter; tag
- * {@code destination_service}), {@code fedmesh.outbound.rejected} (counter; tags {@code
- * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open,
- * body_too_large), {@code fedmesh.outbound.ejections} (counter; see {@link UpstreamBalancers}), and
- * the {@link EndpointProber}'s, which the proxy runs unless given one.
+ * <p>Meters: {@link RequestMeters} with {@code direction=outbound} (requests, bytes, connections
+ * from the app, retries, ejections), and {@code fedmesh.outbound.rejected} (counter; tags {@code
+ * destination_service}, {@code reason}: no_route, no_healthy_upstream, circuit_open); the {@link
+ * EndpointProber}'s, which the proxy runs unless given one.
+ *
+ * <p>Tracing: a CLIENT span per request ({@link SidecarTracing}); the upstream gets its context in
+ * place of the app's trace headers, and the app gets the trace id in {@value
+ * SidecarTracing#TRACE_ID_HEADER}.
  */
 public final class OutboundProxy {
   private final Vertx vertx;
@@ -66,6 +70,8 @@ public final class OutboundProxy {
   private final String listenHost;
   private final int listenPort;
   private final MeterRegistry registry;
+  private final RequestMeters meters;
+  private final SidecarTracing tracing;
   private final int maxBufferedBody;
   private final EndpointProber prober;
   private final boolean ownsProber;
@@ -92,7 +98,7 @@ public final class OutboundProxy {
               service,
               policy,
               prober,
-              UpstreamBalancers.ejectionCounter(registry, service.name()),
+              meters.ejections(service.name().toString()),
               previous == null ? null : previous.balancer,
               previous == null ? null : previous.policy.outlierDetection());
       this.gate = new CircuitBreakerGate(policy.circuitBreaker());
@@ -114,6 +120,8 @@ public final class OutboundProxy {
     this.listenHost = b.listenHost;
     this.listenPort = b.listenPort;
     this.registry = b.registry;
+    this.meters = RequestMeters.outbound(b.registry);
+    this.tracing = b.tracing;
     this.maxBufferedBody = b.maxBufferedBody;
     this.ownsProber = b.prober == null;
     this.prober =
@@ -136,6 +144,7 @@ public final class OutboundProxy {
                 .setMaxInitialLineLength(8 * 1024));
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
+    meters.track(server);
     if (ownsProber) {
       prober.start();
     }
@@ -179,12 +188,17 @@ public final class OutboundProxy {
     HostAndPort authority = req.authority();
     String host = authority == null ? req.getHeader("host") : authority.host();
     var dest = Destination.resolve(host, snapshot);
+    OutboundSpan span =
+        tracing.outbound(
+            req, dest.map(d -> d.service().name().toString()).orElse(RequestMeters.UNKNOWN));
     if (dest.isEmpty()) {
       reject(
           req,
+          span,
+          start,
           503,
           "no_route",
-          "-",
+          RequestMeters.UNKNOWN,
           "no route to host '"
               + host
               + "': not a service of this mesh (expected"
@@ -197,6 +211,8 @@ public final class OutboundProxy {
     if (!permit.isGranted()) {
       reject(
           req,
+          span,
+          start,
           503,
           "circuit_open",
           service.name().toString(),
@@ -210,7 +226,7 @@ public final class OutboundProxy {
     up.budget.onRequest();
     String method = req.method().name();
     boolean idempotent = RetryDecision.isIdempotent(method);
-    Call call = new Call(req, up, dest.get(), idempotent, start, permit);
+    Call call = new Call(req, up, dest.get(), idempotent, start, permit, span);
     long contentLength = HttpRelay.bodyLength(req);
     if (contentLength == 0) {
       call.body = Buffer.buffer();
@@ -220,7 +236,11 @@ public final class OutboundProxy {
           .onComplete(
               ar -> {
                 if (ar.failed()) {
-                  call.finish(400, "request body failed: " + ar.cause().getMessage() + "\n", "-");
+                  call.finish(
+                      400,
+                      "request body failed: " + ar.cause().getMessage() + "\n",
+                      null,
+                      "upstream_error");
                 } else {
                   call.body = ar.result();
                   call.attempt(PickContext.FIRST_TRY, 0);
@@ -240,6 +260,7 @@ public final class OutboundProxy {
     final boolean idempotent;
     final long start;
     final CircuitBreakerGate.Permit permit;
+    final OutboundSpan span;
     Buffer body; // null: streaming
     boolean done;
 
@@ -249,13 +270,15 @@ public final class OutboundProxy {
         Destination dest,
         boolean idempotent,
         long start,
-        CircuitBreakerGate.Permit permit) {
+        CircuitBreakerGate.Permit permit,
+        OutboundSpan span) {
       this.req = req;
       this.up = up;
       this.dest = dest;
       this.idempotent = idempotent;
       this.start = start;
       this.permit = permit;
+      this.span = span;
     }
 
     void attempt(PickContext context, int retries) {
@@ -272,7 +295,11 @@ public final class OutboundProxy {
       if (lease.isEmpty() || !allowed(lease.get().endpoint())) {
         lease.ifPresent(EndpointLease::release);
         count("fedmesh.outbound.rejected", "no_healthy_upstream");
-        finish(503, "no healthy upstream for " + up.service.name() + "\n", "-");
+        finish(
+            503,
+            "no healthy upstream for " + up.service.name() + "\n",
+            null,
+            "no_healthy_upstream");
         return;
       }
       EndpointLease l = lease.get();
@@ -301,6 +328,7 @@ public final class OutboundProxy {
                   creq.authority(HostAndPort.parseAuthority(authority, -1));
                 }
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
+                span.beforeTry(creq.headers(), e, retries);
                 Future<HttpClientResponse> sent;
                 if (body != null) {
                   sent = creq.send(body);
@@ -335,7 +363,7 @@ public final class OutboundProxy {
                         if (d.retry()) {
                           l.complete(Outcome.ofStatus(status));
                           cresp.end(); // discard this try's body
-                          count("fedmesh.outbound.retries", null);
+                          meters.retry(up.service.name().toString(), "5xx");
                           attempt(tried.afterFailure(e, d), retries + 1);
                           return;
                         }
@@ -357,7 +385,7 @@ public final class OutboundProxy {
           RetryDecision.decide(
               up.policy.retries(), up.budget, idempotent, failure, l.endpoint(), retries);
       if (replayable && d.retry() && !done) {
-        count("fedmesh.outbound.retries", null);
+        meters.retry(up.service.name().toString(), failure.kind().name().toLowerCase(Locale.ROOT));
         attempt(tried.afterFailure(l.endpoint(), d), retries + 1);
         return;
       }
@@ -365,7 +393,8 @@ public final class OutboundProxy {
       finish(
           status,
           "upstream " + up.service.name() + " failed: " + HttpRelay.describe(cause) + "\n",
-          l.endpoint().locality().cluster());
+          l.endpoint(),
+          "upstream_error");
     }
 
     private void relay(EndpointLease l, HttpClientResponse cresp, Endpoint e) {
@@ -374,16 +403,16 @@ public final class OutboundProxy {
           req,
           () -> {
             l.complete(Outcome.ofStatus(cresp.statusCode()));
-            record(cresp.statusCode(), e.locality().cluster());
+            record(cresp.statusCode(), e, null, "routed");
           },
           () -> {
             l.complete(Outcome.GATEWAY_ERROR);
-            done = true;
-            permit.release();
+            record(cresp.statusCode(), e, "upstream response broke off", "upstream_error");
           });
     }
 
-    void finish(int status, String message, String cluster) {
+    /** Answers the app itself: {@code served} is the endpoint that failed, null if none. */
+    void finish(int status, String message, Endpoint served, String decision) {
       if (done) {
         return;
       }
@@ -395,23 +424,27 @@ public final class OutboundProxy {
       } else if (!resp.ended()) {
         resp.reset();
       }
-      record(status, cluster);
+      record(status, served, message, decision);
     }
 
-    private void record(int status, String cluster) {
+    private void record(int status, Endpoint served, String failure, String decision) {
       if (done) {
         return;
       }
       done = true;
       permit.release();
-      if (registry != null) {
-        Timer.builder("fedmesh.outbound.requests")
-            .tag("destination_service", up.service.name().toString())
-            .tag("destination_cluster", cluster)
-            .tag("response_class", (status / 100) + "xx")
-            .register(registry)
-            .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      }
+      span.end(status, failure);
+      meters.record(
+          self(),
+          served == null
+              ? RequestMeters.Side.UNKNOWN_SIDE
+              : new RequestMeters.Side(served.locality(), null),
+          up.service.name().toString(),
+          decision,
+          status,
+          start,
+          req,
+          span.spanContext());
     }
 
     private void count(String name, String reason) {
@@ -441,7 +474,23 @@ public final class OutboundProxy {
   }
 
   private void reject(
-      HttpServerRequest req, int status, String reason, String service, String body) {
+      HttpServerRequest req,
+      OutboundSpan span,
+      long start,
+      int status,
+      String reason,
+      String service,
+      String body) {
+    span.end(status, body);
+    meters.record(
+        self(),
+        RequestMeters.Side.UNKNOWN_SIDE,
+        service,
+        reason,
+        status,
+        start,
+        req,
+        span.spanContext());
     if (registry != null) {
       Counter.builder("fedmesh.outbound.rejected")
           .tag("destination_service", service)
@@ -452,7 +501,14 @@ public final class OutboundProxy {
     HttpRelay.respondError(req, status, body);
   }
 
-  /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001. */
+  /** This proxy as the source of a request: its locality and trust domain. */
+  private RequestMeters.Side self() {
+    ProxySnapshot s = snapshots.get();
+    return new RequestMeters.Side(
+        s == null ? null : s.locality(), tls.currentSvid().id().trustDomain().name());
+  }
+
+  /** Builds an {@link OutboundProxy}; defaults: listen 127.0.0.1:15001, no span export. */
   public static final class Builder {
     /** Outbound port, as Istio's. */
     public static final int DEFAULT_PORT = 15001;
@@ -466,6 +522,7 @@ public final class OutboundProxy {
     private String listenHost = "127.0.0.1";
     private int listenPort = DEFAULT_PORT;
     private MeterRegistry registry;
+    private SidecarTracing tracing;
     private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
     private EndpointProber prober;
 
@@ -489,6 +546,15 @@ public final class OutboundProxy {
       return this;
     }
 
+    /**
+     * Where spans go; the default continues and propagates traces without exporting (one instance
+     * may serve both listeners).
+     */
+    public Builder tracing(SidecarTracing tracing) {
+      this.tracing = Objects.requireNonNull(tracing, "tracing");
+      return this;
+    }
+
     /** Largest body buffered for replay, 0..16 MiB. */
     public Builder maxBufferedBody(int bytes) {
       if (bytes < 0 || bytes > 16 << 20) {
@@ -509,6 +575,9 @@ public final class OutboundProxy {
     }
 
     public OutboundProxy build() {
+      if (tracing == null) {
+        tracing = SidecarTracing.propagationOnly();
+      }
       return new OutboundProxy(this);
     }
   }

@@ -1,18 +1,13 @@
 package io.fedmesh.sidecar.outbound;
 
-import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
-import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.TrafficPolicy;
 import io.fedmesh.proxy.routing.ActiveHealthChecker;
 import io.fedmesh.proxy.routing.LocalityLoadBalancer;
 import io.fedmesh.proxy.routing.OutlierDetector;
 import io.fedmesh.sidecar.health.EndpointProber;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 
 /**
  * The outbound's load balancer for a service at a new snapshot: the previous one, updated, when
@@ -21,14 +16,10 @@ import java.time.Duration;
  * config push; a new one otherwise. Either way it honours the policy's {@code outlierDetection} and
  * the prober's checks.
  *
- * <p>Meter: {@value #EJECTIONS_METER} (counter; tag {@code destination_service}): ejections by
- * outlier detection ({@link #ejectionCounter}). Each endpoint's latest ejection length is on the
- * admin page ({@code /clusters}, {@code lastEjectionTime}).
+ * <p>Ejections go to the given listener (the outbound's {@code RequestMeters}); each endpoint's
+ * latest ejection length is on the admin page ({@code /clusters}, {@code lastEjectionTime}).
  */
 final class UpstreamBalancers {
-  /** Outlier ejections, by service. */
-  static final String EJECTIONS_METER = "fedmesh.outbound.ejections";
-
   private UpstreamBalancers() {}
 
   static LocalityLoadBalancer next(
@@ -59,23 +50,5 @@ final class UpstreamBalancers {
     lb.outlierDetector().retain(service.endpoints());
     lb.update(service.endpoints(), policy.locality());
     return lb;
-  }
-
-  /** A listener counting {@code service}'s ejections in {@value #EJECTIONS_METER}, if metered. */
-  static OutlierDetector.Listener ejectionCounter(MeterRegistry registry, ServiceName service) {
-    if (registry == null) {
-      return new OutlierDetector.Listener() {};
-    }
-    Counter ejections =
-        Counter.builder(EJECTIONS_METER)
-            .description("outlier-detection ejections")
-            .tag("destination_service", service.toString())
-            .register(registry);
-    return new OutlierDetector.Listener() {
-      @Override
-      public void onEjected(Endpoint endpoint, Duration duration, int count) {
-        ejections.increment();
-      }
-    };
   }
 }

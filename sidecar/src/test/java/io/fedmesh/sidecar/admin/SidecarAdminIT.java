@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.CircuitBreaker;
 import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.LocalityFailover;
+import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.RetryPolicy;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.proxy.model.TrafficPolicy;
 import io.fedmesh.sidecar.TestCalls;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
@@ -106,7 +112,15 @@ class SidecarAdminIT {
             "us-east",
             ZONE_A,
             Map.of(reviews.name(), reviews),
-            Map.of(),
+            Map.of(
+                reviews.name(),
+                new TrafficPolicy(
+                    TrafficPolicy.DEFAULT_TIMEOUT,
+                    RetryPolicy.DEFAULT,
+                    OutlierDetection.DEFAULT,
+                    CircuitBreaker.DEFAULT,
+                    HealthCheck.DEFAULT,
+                    new LocalityFailover(Map.of("us-east", List.of("us-west")), 1.4))),
             AuthorizationPolicy.ALLOW_MESH);
     MeshTls frontendTls =
         MeshTls.builder(
@@ -180,7 +194,7 @@ class SidecarAdminIT {
   void metricsHaveTheOutboundMeterAfterOneRequest() throws Exception {
     callThroughOutbound();
     String metrics = admin("/metrics");
-    assertThat(metrics).startsWith("200 ").contains("fedmesh_outbound_requests");
+    assertThat(metrics).startsWith("200 ").contains("fedmesh_requests_seconds_count{");
   }
 
   @Test
@@ -197,7 +211,12 @@ class SidecarAdminIT {
     assertThat(svc.get("endpoints")).hasSize(2);
     assertThat(svc.at("/endpoints/0/id").asText()).isEqualTo("reviews-a");
     assertThat(c.at("/authorization/defaultAction").asText()).isEqualTo("allow");
-    assertThat(c.get("policies").isObject()).isTrue();
+    JsonNode policy = c.at("/policies/default~1reviews");
+    assertThat(policy.at("/locality/failover/0/from").asText()).isEqualTo("us-east");
+    assertThat(policy.at("/locality/failover/0/to/0").asText()).isEqualTo("us-west");
+    assertThat(policy.at("/locality/failoverPriority").toString())
+        .isEqualTo("[\"region\",\"cluster\",\"zone\"]");
+    assertThat(policy.at("/retries/perTryTimeout").asText()).isNotEmpty();
   }
 
   @Test

@@ -204,7 +204,13 @@ class InboundProxyTest {
             "/x",
             null);
     assertThat(allowed.statusCode()).isEqualTo(200);
-    assertThat(registry.find("fedmesh.inbound.requests").tag("decision", "denied").timer().count())
+    assertThat(
+            registry
+                .find("fedmesh.requests")
+                .tag("direction", "inbound")
+                .tag("decision", "denied")
+                .timer()
+                .count())
         .isEqualTo(1);
   }
 
@@ -247,6 +253,55 @@ class InboundProxyTest {
     HttpClient c =
         vertx.createHttpClient(rogueTls.configureClient(new HttpClientOptions(), id -> true));
     assertThatThrownBy(() -> call(c, HttpMethod.GET, "/x", null)).isNotNull();
+  }
+
+  @Test
+  void http2ContinuationFloodOverMtlsIsCutOffWithGoAway() throws Exception {
+    Svid caller = svid(eastCa, "/ns/shop/sa/attacker");
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry(
+        "svid",
+        caller.privateKey(),
+        new char[0],
+        caller.chain().toArray(new java.security.cert.X509Certificate[0]));
+    javax.net.ssl.KeyManagerFactory kmf =
+        javax.net.ssl.KeyManagerFactory.getInstance(
+            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    // The server's identity is not what this test is about: accept it as presented.
+    ctx.init(
+        kmf.getKeyManagers(),
+        new javax.net.ssl.TrustManager[] {
+          new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+              return new java.security.cert.X509Certificate[0];
+            }
+          }
+        },
+        null);
+    javax.net.ssl.SSLSocket socket =
+        (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inboundPort);
+    javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+    params.setApplicationProtocols(new String[] {"h2"});
+    socket.setSSLParameters(params);
+    socket.startHandshake();
+    assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
+
+    io.fedmesh.sidecar.ContinuationFlood.Result r =
+        io.fedmesh.sidecar.ContinuationFlood.run(socket, 1024);
+    assertThat(r.closedByServer()).isTrue();
+    assertThat(r.goAway()).isTrue();
+    HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
+    assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
   }
 
   @Test

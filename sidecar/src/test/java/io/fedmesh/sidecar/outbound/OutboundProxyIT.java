@@ -419,15 +419,17 @@ class OutboundProxyIT {
                 .counter()
                 .count())
         .isEqualTo(1.0);
-    // recorded just after the response's last byte went out: wait for it, bounded
+    // Recorded once the answer has gone out, so it may trail the client's view by a moment.
     org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
+        .atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(
             () ->
-                !registry
-                    .find("fedmesh.outbound.requests")
-                    .tag("response_class", "2xx")
-                    .timers()
-                    .isEmpty());
+                assertThat(
+                        registry
+                            .find("fedmesh.requests")
+                            .tag("direction", "outbound")
+                            .tag("response_class", "2xx")
+                            .timers())
+                    .isNotEmpty());
   }
 }

@@ -1,0 +1,279 @@
+package io.fedmesh.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The processes of each benchmark path and their configuration files, written into a work
+ * directory: fedmesh's static ProxyConfig YAML, nginx and HAProxy configs from the templates in
+ * {@code io/fedmesh/bench/dataplane/}. Ports are free ephemeral ports on 127.0.0.1, picked once.
+ *
+ * <p>Two clusters, {@code east} (the caller) and {@code west} (the app), each its own trust domain
+ * and CA made with {@code fedmesh ca init}; the certificate directory (from {@code
+ * bench/run-dataplane.sh}) holds {@code client-east}, {@code client-west}, {@code app-west} (SVIDs
+ * from {@code fedmesh ca issue}), {@code app-west-dns} (the same SPIFFE ID from the same west CA
+ * plus a DNS SAN equal to the SNI, for the peers, whose server verification checks the SNI name)
+ * and {@code trust-domains.pem} (both CAs).
+ */
+final class Chains {
+  static final String EAST_DOMAIN = "east.bench.fedmesh.local";
+  static final String WEST_DOMAIN = "west.bench.fedmesh.local";
+
+  /** The SNI naming the app's port 8080 in cluster west, fedmesh's format, used by all chains. */
+  static final String SNI = "app.default.8080.west.fedmesh";
+
+  /** Host header for the same-cluster path. */
+  static final String HOST_LOCAL = "app.default.svc.cluster.local";
+
+  /** Host header for every other path (the peers and the direct path ignore it). */
+  static final String HOST_CLUSTERSET = "app.default.svc.clusterset.local";
+
+  /** Marker line of {@code fedmesh sidecar}. */
+  static final String SIDECAR_UP = "sidecar up";
+
+  /** Marker line of {@code fedmesh gateway}. */
+  static final String GATEWAY_UP = "gateway up";
+
+  /** How a process tells that it is ready: a marker line, or its port accepting connections. */
+  record Launch(String name, List<String> command, String readyMarker, int readyPort) {}
+
+  private final Path work;
+  private final Path certs;
+  private final String java;
+  private final Path cliJar;
+  private final List<String> proxyJvmFlags;
+  private final Set<Integer> used = new HashSet<>();
+  final int appPort;
+
+  Chains(Path work, Path certs, Path cliJar, List<String> proxyJvmFlags) throws IOException {
+    this.work = work;
+    this.certs = certs;
+    this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    this.cliJar = cliJar;
+    this.proxyJvmFlags = proxyJvmFlags;
+    this.appPort = freePort();
+  }
+
+  /** A free TCP port on 127.0.0.1, never the same one twice in this run. */
+  int freePort() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (used.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    throw new IllegalStateException("no free port on 127.0.0.1 after 100 attempts");
+  }
+
+  /** The upstream app, on the bench's own classpath. */
+  Launch app() {
+    return new Launch(
+        "upstream app",
+        List.of(
+            java,
+            "-Xmx256m",
+            "-XX:+UseParallelGC",
+            "-Dvertx.cacheDirBase=" + work.resolve("vertx-cache"),
+            "-cp",
+            System.getProperty("java.class.path"),
+            UpstreamApp.class.getName(),
+            Integer.toString(appPort)),
+        UpstreamApp.READY,
+        0);
+  }
+
+  /** West's ProxyConfig with the app's one endpoint at {@code endpointPort}, exported. */
+  Path westConfig(String file, int endpointPort) throws IOException {
+    return proxyConfig(
+        file,
+        "west",
+        "    exported: true\n",
+        "{id: app-1, host: 127.0.0.1, port: " + endpointPort + ", zone: west-1a}");
+  }
+
+  /** East's ProxyConfig: the app only through west's gateway at {@code gatewayPort}. */
+  Path eastConfig(String file, int gatewayPort) throws IOException {
+    return proxyConfig(
+        file,
+        "east",
+        "",
+        "{id: west/west-1a, host: 127.0.0.1, port: "
+            + gatewayPort
+            + ", region: west, zone: west-1a, cluster: west, weight: 1, sni: "
+            + SNI
+            + "}");
+  }
+
+  /** A static ProxyConfig of {@code cluster} with service default/app and one endpoint. */
+  private Path proxyConfig(String file, String cluster, String exported, String endpoint)
+      throws IOException {
+    return write(
+        file,
+        "apiVersion: fedmesh.io/v1alpha1\n"
+            + "kind: ProxyConfig\n"
+            + "cluster: "
+            + cluster
+            + "\n"
+            + "locality: {region: "
+            + cluster
+            + ", zone: "
+            + cluster
+            + "-1a}\n"
+            + "services:\n"
+            + "  - name: app\n"
+            + "    namespace: default\n"
+            + "    ports: [{name: http, port: 8080, protocol: http}]\n"
+            + "    identities: [spiffe://"
+            + WEST_DOMAIN
+            + "/ns/default/sa/app]\n"
+            + exported
+            + "    endpoints:\n"
+            + "      - "
+            + endpoint
+            + "\n");
+  }
+
+  /**
+   * {@code fedmesh sidecar} with the SVID in {@code certs/svid}, trusting {@code peerDomain}'s
+   * bundle when not null; listening on {@code inbound} and {@code outbound}.
+   */
+  Launch sidecar(
+      String name, Path config, String svid, String peerDomain, int inbound, int outbound) {
+    List<String> cmd = new ArrayList<>(proxyJvm());
+    cmd.addAll(
+        List.of(
+            "sidecar",
+            "--config",
+            config.toString(),
+            "--svid",
+            certs.resolve(svid).toString(),
+            "--app-port",
+            Integer.toString(appPort),
+            "--inbound",
+            "127.0.0.1:" + inbound,
+            "--outbound",
+            "127.0.0.1:" + outbound,
+            "--admin",
+            "127.0.0.1:" + freePort()));
+    if (peerDomain != null) {
+      String ca = peerDomain.startsWith("east") ? "east-ca" : "west-ca";
+      cmd.add("--trust-bundle");
+      cmd.add(peerDomain + "=" + certs.resolve(ca).resolve("bundle.json"));
+    }
+    return new Launch(name, cmd, SIDECAR_UP, 0);
+  }
+
+  /** {@code fedmesh gateway} for {@code config} on {@code port}. */
+  Launch gateway(String name, Path config, int port) {
+    List<String> cmd = new ArrayList<>(proxyJvm());
+    cmd.addAll(
+        List.of(
+            "gateway",
+            "--config",
+            config.toString(),
+            "--listen",
+            "127.0.0.1:" + port,
+            "--admin",
+            "127.0.0.1:" + freePort()));
+    return new Launch(name, cmd, GATEWAY_UP, 0);
+  }
+
+  private List<String> proxyJvm() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(proxyJvmFlags);
+    cmd.add("-Dvertx.cacheDirBase=" + work.resolve("vertx-cache"));
+    cmd.add("-jar");
+    cmd.add(cliJar.toString());
+    return cmd;
+  }
+
+  /**
+   * One nginx process from template {@code nginx-<role>.conf}, listening on {@code port} and
+   * forwarding to {@code next}; its files go to directory {@code nginx-<instance>}.
+   */
+  Launch nginx(String role, String instance, int port, int next) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("nginx-" + instance));
+    Map<String, String> vars = vars(dir, port, next);
+    Files.writeString(
+        dir.resolve("common.conf"), fill("nginx-common.conf", vars), StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve("nginx.conf"), fill("nginx-" + role + ".conf", vars), StandardCharsets.UTF_8);
+    return new Launch(
+        "nginx " + role,
+        List.of(
+            "nginx",
+            "-e",
+            dir.resolve("error.log").toString(),
+            "-p",
+            dir.toString(),
+            "-c",
+            dir.resolve("nginx.conf").toString()),
+        null,
+        port);
+  }
+
+  /**
+   * One HAProxy process from template {@code haproxy-<role>.cfg}, files in {@code
+   * haproxy-<instance>}.
+   */
+  Launch haproxy(String role, String instance, int port, int next) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("haproxy-" + instance));
+    Files.writeString(
+        dir.resolve("haproxy.cfg"),
+        fill("haproxy-" + role + ".cfg", vars(dir, port, next)),
+        StandardCharsets.UTF_8);
+    return new Launch(
+        "haproxy " + role,
+        List.of("haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString()),
+        null,
+        port);
+  }
+
+  private Map<String, String> vars(Path dir, int port, int next) {
+    return Map.of(
+        "DIR", dir.toString(),
+        "CERTS", certs.toString(),
+        "PORT", Integer.toString(port),
+        "NEXT_PORT", Integer.toString(next),
+        "SNI", SNI,
+        "INBOUND_SVID", "app-west-dns");
+  }
+
+  private static String fill(String template, Map<String, String> vars) throws IOException {
+    String text;
+    try (InputStream in = Chains.class.getResourceAsStream("dataplane/" + template)) {
+      if (in == null) {
+        throw new IOException("missing template io/fedmesh/bench/dataplane/" + template);
+      }
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    for (Map.Entry<String, String> v : vars.entrySet()) {
+      text = text.replace("{{" + v.getKey() + "}}", v.getValue());
+    }
+    if (text.contains("{{")) {
+      throw new IOException("template " + template + " has an unfilled placeholder: " + text);
+    }
+    return text;
+  }
+
+  private Path write(String file, String content) throws IOException {
+    Path p = work.resolve(file);
+    Files.writeString(p, content, StandardCharsets.UTF_8);
+    return p;
+  }
+}

@@ -1,0 +1,110 @@
+package io.fedmesh.cli;
+
+import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.proxy.config.Topology;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts and stops the OS processes of a run: one {@code fedmesh cluster-run} per cluster, with the
+ * java and class path of this process, output appended to the cluster's log in the state directory.
+ */
+final class ClusterProcesses {
+  /** How long a cluster process gets to stop after SIGTERM before SIGKILL. */
+  static final Duration STOP_BOUND = Duration.ofSeconds(20);
+
+  private ClusterProcesses() {}
+
+  static Process spawn(StateDir state, String cluster) throws IOException {
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-Xmx256m");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Fedmesh.class.getName());
+    cmd.add("cluster-run");
+    cmd.add("--state-dir");
+    cmd.add(state.root().toAbsolutePath().toString());
+    cmd.add("--cluster");
+    cmd.add(cluster);
+    Path log = state.logFile(cluster);
+    Files.createDirectories(log.getParent());
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectErrorStream(true)
+            .start();
+    state.writePid(cluster, p.pid());
+    return p;
+  }
+
+  /** The live cluster-run process recorded for {@code cluster}, if any. */
+  static Optional<ProcessHandle> live(StateDir state, String cluster) {
+    return state
+        .pid(cluster)
+        .flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        // A recycled pid is not ours: only a cluster-run of this cluster counts.
+        .filter(
+            h ->
+                h.info()
+                    .arguments()
+                    .map(a -> String.join(" ", a))
+                    .map(a -> a.contains("cluster-run") && a.contains(cluster))
+                    .orElse(true));
+  }
+
+  /**
+   * Stops every cluster process of the run: SIGTERM to each, up to {@link #STOP_BOUND} to exit,
+   * then SIGKILL. Returns the clusters that had to be killed.
+   */
+  static List<String> stopAll(StateDir state, Topology topology) {
+    List<ProcessHandle> stopping = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (Topology.Cluster c : topology.clusters()) {
+      live(state, c.name())
+          .ifPresent(
+              h -> {
+                h.destroy();
+                stopping.add(h);
+                names.add(c.name());
+              });
+    }
+    List<String> killed = new ArrayList<>();
+    long deadline = System.nanoTime() + STOP_BOUND.toNanos();
+    for (int i = 0; i < stopping.size(); i++) {
+      ProcessHandle h = stopping.get(i);
+      try {
+        long left = Math.max(1, deadline - System.nanoTime());
+        h.onExit().get(left, TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        h.destroyForcibly();
+        killed.add(names.get(i));
+        try {
+          h.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // SIGKILL cannot be refused; the wait only orders the clean-up below
+        }
+      }
+    }
+    for (Topology.Cluster c : topology.clusters()) {
+      state.clearProcess(c.name());
+    }
+    return killed;
+  }
+}

