@@ -42,6 +42,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -78,7 +79,21 @@ public final class OutboundProxy {
   private final Map<ServiceName, Upstream> upstreams = new ConcurrentHashMap<>();
   private HttpServer server;
 
-  /** Per-service routing state, rebuilt when the snapshot changes the service or its policy. */
+  /**
+   * How long a replaced upstream connection pool lets its requests in flight finish before it
+   * closes (the longest request timeout a policy allows is longer; such requests are rare and
+   * retried).
+   */
+  static final long POOL_DRAIN_SECONDS = 30;
+
+  /**
+   * Per-service routing state. A new snapshot version builds a new one only for a service whose
+   * definition or policy changed, and even then keeps each part whose inputs did not change: the
+   * balancer's ejections and health always carry over, the connection pool while the service's
+   * identities and pool limits stay the same, the circuit breaker's counts and the retry budget
+   * while their policies do. A replaced pool is shut down gracefully, so a push never cuts a
+   * request in flight.
+   */
   private final class Upstream {
     final Service service;
     final TrafficPolicy policy;
@@ -101,15 +116,40 @@ public final class OutboundProxy {
               meters.ejections(service.name().toString()),
               previous == null ? null : previous.balancer,
               previous == null ? null : previous.policy.outlierDetection());
-      this.gate = new CircuitBreakerGate(policy.circuitBreaker());
-      this.budget = RetryBudget.of(policy.retries(), System::nanoTime);
+      boolean sameBreaker =
+          previous != null && previous.policy.circuitBreaker().equals(policy.circuitBreaker());
+      this.gate = sameBreaker ? previous.gate : new CircuitBreakerGate(policy.circuitBreaker());
+      this.budget =
+          previous != null && previous.policy.retries().equals(policy.retries())
+              ? previous.budget
+              : RetryBudget.of(policy.retries(), System::nanoTime);
       this.client =
-          vertx.createHttpClient(
-              MeshClients.upstream(tls, service.identities()),
-              new PoolOptions()
-                  .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
-                  .setHttp2MaxSize(4)
-                  .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+          sameBreaker && previous.service.identities().equals(service.identities())
+              ? previous.client
+              : vertx.createHttpClient(
+                  MeshClients.upstream(tls, service.identities()),
+                  new PoolOptions()
+                      .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
+                      .setHttp2MaxSize(4)
+                      .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+    }
+
+    /** The same state under a newer snapshot version that changed nothing of this service. */
+    private Upstream(Upstream same, long version) {
+      this.service = same.service;
+      this.policy = same.policy;
+      this.version = version;
+      this.balancer = same.balancer;
+      this.gate = same.gate;
+      this.budget = same.budget;
+      this.client = same.client;
+    }
+
+    Upstream next(ProxySnapshot snapshot, Service s) {
+      if (s.equals(service) && snapshot.policy(s.name()).equals(policy)) {
+        return new Upstream(this, snapshot.version());
+      }
+      return new Upstream(snapshot, s, this);
     }
   }
 
@@ -171,15 +211,27 @@ public final class OutboundProxy {
 
   private Upstream upstream(ProxySnapshot snapshot, Service service) {
     Upstream u = upstreams.get(service.name());
-    if (u == null || u.version != snapshot.version()) {
-      Upstream fresh = new Upstream(snapshot, service, u);
-      Upstream old = upstreams.put(service.name(), fresh);
-      if (old != null) {
-        old.client.close();
-      }
-      u = fresh;
+    if (u != null && u.version == snapshot.version()) {
+      return u;
     }
-    return u;
+    // Event loops race here on the first request after a push: one of them builds, atomically.
+    Upstream[] replaced = new Upstream[1];
+    Upstream fresh =
+        upstreams.compute(
+            service.name(),
+            (name, current) -> {
+              if (current != null && current.version == snapshot.version()) {
+                return current;
+              }
+              replaced[0] = current;
+              return current == null
+                  ? new Upstream(snapshot, service, null)
+                  : current.next(snapshot, service);
+            });
+    if (replaced[0] != null && replaced[0].client != fresh.client) {
+      replaced[0].client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
+    }
+    return fresh;
   }
 
   private void handle(HttpServerRequest req) {

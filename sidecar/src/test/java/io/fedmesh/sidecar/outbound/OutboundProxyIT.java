@@ -160,6 +160,83 @@ class OutboundProxyIT {
                 .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
   }
 
+  /** A snapshot like {@code base} at another version, with {@code identities} for reviews. */
+  private static ProxySnapshot pushed(ProxySnapshot base, long version, List<SpiffeId> identities) {
+    Service r = base.services().values().iterator().next();
+    Service changed = new Service(r.name(), r.ports(), identities, r.exported(), r.endpoints());
+    return new ProxySnapshot(
+        version,
+        base.cluster(),
+        base.locality(),
+        Map.of(changed.name(), changed),
+        base.policies(),
+        base.inbound());
+  }
+
+  @Test
+  void pushesDoNotCutARequestInFlightAndKeepTheConnectionWhileTheServiceIsUnchanged()
+      throws Exception {
+    // An app that holds /slow until released, behind its own inbound sidecar in zone a.
+    io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+    java.util.concurrent.atomic.AtomicInteger connections =
+        new java.util.concurrent.atomic.AtomicInteger();
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .connectionHandler(c -> connections.incrementAndGet())
+                    .requestHandler(
+                        req -> {
+                          if (req.path().equals("/slow")) {
+                            release.future().onComplete(v -> req.response().end("slow done"));
+                          } else {
+                            req.response().end("fast");
+                          }
+                        })
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    int[] port = new int[1];
+    InboundProxy slow =
+        InboundProxy.builder(vertx, MeshTls.builder(svid(REVIEWS), bundles).build(), appPort)
+            .listen("127.0.0.1", 0)
+            .build();
+    port[0] = await(slow.start());
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local("reviews-slow", "127.0.0.1", port[0], ZONE_A)),
+            List.of(REVIEWS)));
+    RequestOptions fast =
+        new RequestOptions()
+            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+            .setHost("reviews.default.svc.cluster.local")
+            .setPort(9080)
+            .setURI("/fast");
+    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
+        .isEqualTo("fast");
+    Future<String> inFlight =
+        app.request(new RequestOptions(fast).setURI("/slow"))
+            .compose(r -> r.send().compose(x -> x.body().map(b -> x.statusCode() + " " + b)));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> connections.get() >= 1);
+    int before = connections.get();
+
+    // A push that changes nothing of reviews, then one that replaces its connection pool (new
+    // identities), both while /slow is in flight.
+    snapshot.set(pushed(snapshot.get(), 2, List.of(REVIEWS)));
+    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
+        .isEqualTo("fast");
+    SpiffeId other = SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/reviews-v2");
+    snapshot.set(pushed(snapshot.get(), 3, List.of(REVIEWS, other)));
+    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
+        .isEqualTo("fast");
+    release.complete();
+
+    assertThat(await(inFlight)).isEqualTo("200 slow done");
+    // Version 2 reused the pooled upstream connection; version 3 opened a new pool.
+    assertThat(connections.get()).isGreaterThan(before);
+  }
+
   @Test
   void sameZoneServesWhileHealthy() throws Exception {
     for (int i = 0; i < 20; i++) {
