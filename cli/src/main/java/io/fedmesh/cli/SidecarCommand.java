@@ -305,7 +305,10 @@ final class SidecarCommand implements Callable<Integer> {
               .build();
       int outboundPort = await(outboundProxy.start());
       TcpOutbound.Builder tcpBuilder =
-          TcpOutbound.builder(vertx, tls).listenHost(out.host()).meterRegistry(registry);
+          TcpOutbound.builder(vertx, tls)
+              .listenHost(out.host())
+              .meterRegistry(registry)
+              .prober(outboundProxy.prober());
       listenPorts.forEach(
           (name, ports) -> ports.forEach((p, l) -> tcpBuilder.listenPort(name, p, l)));
       TcpOutbound tcp = tcpBuilder.build();

@@ -235,6 +235,14 @@ public final class RequestMeters {
 
   /** A listener counting {@code service}'s ejections in {@link #EJECTIONS}. */
   public OutlierDetector.Listener ejections(String service) {
+    return ejections(registry, service);
+  }
+
+  /**
+   * A listener counting {@code service}'s ejections in {@link #EJECTIONS} of {@code registry}
+   * (null: counts nothing), for routing state outside the HTTP listeners (raw TCP).
+   */
+  public static OutlierDetector.Listener ejections(MeterRegistry registry, String service) {
     return new OutlierDetector.Listener() {
       @Override
       public void onEjected(Endpoint endpoint, Duration duration, int ejections) {

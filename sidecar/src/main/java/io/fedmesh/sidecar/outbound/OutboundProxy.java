@@ -203,6 +203,11 @@ public final class OutboundProxy {
     return f;
   }
 
+  /** The active health checks this proxy routes by (its own unless one was given). */
+  public EndpointProber prober() {
+    return prober;
+  }
+
   /** The routing state of {@code service}, if it has been used. */
   public LocalityLoadBalancer balancer(ServiceName service) {
     Upstream u = upstreams.get(service);

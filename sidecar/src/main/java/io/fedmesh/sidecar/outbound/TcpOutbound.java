@@ -18,6 +18,8 @@ import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.TcpMeters;
+import io.fedmesh.sidecar.health.EndpointProber;
+import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -100,6 +102,7 @@ public final class TcpOutbound {
   private final Map<Key, Integer> listenPorts;
   private final Duration idleTimeout;
   private final MeterRegistry registry;
+  private final EndpointProber prober;
   private final Map<Key, Route> routes = new ConcurrentHashMap<>();
   private final Context context;
   private NetClient client;
@@ -111,6 +114,7 @@ public final class TcpOutbound {
     this.listenPorts = Map.copyOf(b.listenPorts);
     this.idleTimeout = b.idleTimeout;
     this.registry = b.registry;
+    this.prober = b.prober;
     this.context = vertx.getOrCreateContext();
   }
 
@@ -240,18 +244,24 @@ public final class TcpOutbound {
       this.service = service;
       this.policy = snapshot.policy(service.name());
       boolean samePolicy = previous != null && previous.policy.equals(policy);
-      // Keep outlier and least-request state across swaps; limits and budget follow the policy.
-      this.balancer =
-          previous != null
-              ? previous.balancer
-              : LocalityLoadBalancer.builder(snapshot.locality()).build();
       List<Endpoint> tcp = new ArrayList<>();
       for (Endpoint e : service.endpoints()) {
         if (e.takesTcp()) {
           tcp.add(e);
         }
       }
-      balancer.update(tcp, policy.locality());
+      // Outlier, health and least-request state carry over swaps (the same rule as HTTP's);
+      // limits and budget follow the policy.
+      this.balancer =
+          UpstreamBalancers.next(
+              snapshot,
+              service,
+              tcp,
+              policy,
+              prober,
+              RequestMeters.ejections(registry, service.name().toString()),
+              previous == null ? null : previous.balancer,
+              previous == null ? null : previous.policy.outlierDetection());
       this.gate = samePolicy ? previous.gate : new CircuitBreakerGate(policy.circuitBreaker());
       this.budget =
           samePolicy ? previous.budget : RetryBudget.of(policy.retries(), System::nanoTime);
@@ -437,6 +447,7 @@ public final class TcpOutbound {
     private final Map<Key, Integer> listenPorts = new HashMap<>();
     private Duration idleTimeout = Splice.DEFAULT_IDLE_TIMEOUT;
     private MeterRegistry registry;
+    private EndpointProber prober;
 
     Builder(Vertx vertx, MeshTls tls) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -476,6 +487,15 @@ public final class TcpOutbound {
 
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = registry;
+      return this;
+    }
+
+    /**
+     * Active health checks to honour (the HTTP outbound's, {@link OutboundProxy#prober()}); none by
+     * default: outlier detection on connect failures only.
+     */
+    public Builder prober(EndpointProber prober) {
+      this.prober = prober;
       return this;
     }
 

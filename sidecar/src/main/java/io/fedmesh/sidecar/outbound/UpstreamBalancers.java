@@ -1,5 +1,6 @@
 package io.fedmesh.sidecar.outbound;
 
+import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
@@ -8,6 +9,7 @@ import io.fedmesh.proxy.routing.ActiveHealthChecker;
 import io.fedmesh.proxy.routing.LocalityLoadBalancer;
 import io.fedmesh.proxy.routing.OutlierDetector;
 import io.fedmesh.sidecar.health.EndpointProber;
+import java.util.List;
 
 /**
  * The outbound's load balancer for a service at a new snapshot: the previous one, updated, when
@@ -30,7 +32,32 @@ final class UpstreamBalancers {
       OutlierDetector.Listener ejections,
       LocalityLoadBalancer previous,
       OutlierDetection previousOutlierDetection) {
-    ActiveHealthChecker checker = prober.checker(snapshot, service.name()).orElse(null);
+    return next(
+        snapshot,
+        service,
+        service.endpoints(),
+        policy,
+        prober,
+        ejections,
+        previous,
+        previousOutlierDetection);
+  }
+
+  /**
+   * As above over {@code endpoints} only (raw TCP routes to the endpoints that take TCP); a null
+   * {@code prober} means no active health checks.
+   */
+  static LocalityLoadBalancer next(
+      ProxySnapshot snapshot,
+      Service service,
+      List<Endpoint> endpoints,
+      TrafficPolicy policy,
+      EndpointProber prober,
+      OutlierDetector.Listener ejections,
+      LocalityLoadBalancer previous,
+      OutlierDetection previousOutlierDetection) {
+    ActiveHealthChecker checker =
+        prober == null ? null : prober.checker(snapshot, service.name()).orElse(null);
     LocalityLoadBalancer lb;
     if (previous != null
         && previous.levels().caller().equals(snapshot.locality())
@@ -47,8 +74,8 @@ final class UpstreamBalancers {
       }
       lb = b.build();
     }
-    lb.outlierDetector().retain(service.endpoints());
-    lb.update(service.endpoints(), policy.locality());
+    lb.outlierDetector().retain(endpoints);
+    lb.update(endpoints, policy.locality());
     return lb;
   }
 }

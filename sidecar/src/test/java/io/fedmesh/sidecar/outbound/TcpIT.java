@@ -17,6 +17,7 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.sidecar.FederatedIdentities;
+import io.fedmesh.sidecar.health.EndpointProber;
 import io.fedmesh.sidecar.inbound.TcpInbound;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -412,6 +413,42 @@ class TcpIT {
                 "result",
                 "connected"))
         .isEqualTo(5);
+  }
+
+  @Test
+  void anEndpointFailingItsHealthCheckGetsNoConnectionAttempt() throws Exception {
+    ProxySnapshot view = eastView(1, List.of());
+    EndpointProber prober =
+        EndpointProber.builder(vertx, mesh.east("/ns/default/sa/frontend"), () -> view).build();
+    prober.start();
+    TcpOutbound probed =
+        TcpOutbound.builder(vertx, mesh.east("/ns/default/sa/frontend"))
+            .listenPort(DB, DB_PORT, 0)
+            .meterRegistry(eastMeters)
+            .prober(prober)
+            .build();
+    await(probed.update(view));
+    Endpoint local = view.service(DB).orElseThrow().endpoints().get(0);
+    await(eastInbound.close());
+    // The prober's TLS handshakes to the dead inbound fail; the endpoint turns unhealthy.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> !prober.checker(view, DB).orElseThrow().isHealthy(local));
+    await(probed.update(view));
+    double retriesBefore =
+        counter(eastMeters, "fedmesh.outbound.retries", "destination_service", "default/db");
+    int port = probed.boundPort(DB, DB_PORT).orElseThrow();
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              new String(
+                  exchange(port, ("h" + i).getBytes(StandardCharsets.US_ASCII)),
+                  StandardCharsets.US_ASCII))
+          .isEqualTo("h" + i + "|west-saw-eof");
+    }
+    // Straight to us-west: not one try went to the unhealthy local endpoint first.
+    assertThat(counter(eastMeters, "fedmesh.outbound.retries", "destination_service", "default/db"))
+        .isEqualTo(retriesBefore);
+    await(prober.close());
   }
 
   @Test
