@@ -46,29 +46,29 @@ import java.util.function.Consumer;
  * bootstrap call (no certificate) and the mTLS stream (Exchange checks the peer itself): the
  * gateway routes every port of a service to the endpoint's one port.
  */
-final class PeerCluster implements AutoCloseable {
-  static final Duration HEARTBEAT = Duration.ofMillis(100);
+public final class PeerCluster implements AutoCloseable {
+  public static final Duration HEARTBEAT = Duration.ofMillis(100);
 
-  final String name;
-  final TrustDomain trustDomain;
-  final CertificateAuthority ca;
-  final Vertx vertx;
-  final HazelcastInstance member;
-  final Catalog catalog;
-  final MeshTls controllerTls;
-  final HttpServer listener;
-  EastWestGateway gateway;
+  public final String name;
+  public final TrustDomain trustDomain;
+  public final CertificateAuthority ca;
+  public final Vertx vertx;
+  public final HazelcastInstance member;
+  public final Catalog catalog;
+  public final MeshTls controllerTls;
+  public final HttpServer listener;
+  public EastWestGateway gateway;
   private final int controllerPort;
   private final int gatewayPort;
   private final int gatewayHealthPort;
-  final Peering peering;
-  final Locality locality;
+  public final Peering peering;
+  public final Locality locality;
 
-  PeerCluster(String name) throws Exception {
+  public PeerCluster(String name) throws Exception {
     this(name, b -> {});
   }
 
-  PeerCluster(String name, Consumer<Peering.Builder> options) throws Exception {
+  public PeerCluster(String name, Consumer<Peering.Builder> options) throws Exception {
     this.name = name;
     this.trustDomain = TrustDomain.of(name + ".fedmesh.local");
     this.ca = CertificateAuthority.builder(trustDomain).build();
@@ -116,7 +116,7 @@ final class PeerCluster implements AutoCloseable {
   }
 
   /** Starts the gateway (again) on its ports. */
-  void restartGateway() throws Exception {
+  public void restartGateway() throws Exception {
     gateway =
         await(
             EastWestGateway.builder(gatewaySnapshot(controllerPort))
@@ -135,7 +135,7 @@ final class PeerCluster implements AutoCloseable {
   }
 
   /** Stops the gateway at once, cutting the connections through it. */
-  void stopGateway() throws Exception {
+  public void stopGateway() throws Exception {
     await(gateway.close());
   }
 
@@ -153,14 +153,14 @@ final class PeerCluster implements AutoCloseable {
         1, name, locality, Map.of(controller, s), Map.of(), AuthorizationPolicy.ALLOW_MESH);
   }
 
-  io.fedmesh.trust.svid.Svid svid(SpiffeId id) {
+  public io.fedmesh.trust.svid.Svid svid(SpiffeId id) {
     return SvidIssuer.issueLocally(ca, id, KeyAlgorithm.EC_P256, SvidIssuer.DEFAULT_TTL);
   }
 
   /**
    * Adds an exported (or not) service with {@code healthy} of {@code total} endpoints in zone a.
    */
-  void service(String svc, boolean exported, int port, int healthy, int total) {
+  public void service(String svc, boolean exported, int port, int healthy, int total) {
     catalog.putService(
         new ServiceEntry(
             "default",
@@ -183,11 +183,11 @@ final class PeerCluster implements AutoCloseable {
     }
   }
 
-  String token() throws Exception {
+  public String token() throws Exception {
     return await(peering.issueToken(Duration.ofMinutes(5))).encode();
   }
 
-  static <T> T await(Future<T> f) throws Exception {
+  public static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 

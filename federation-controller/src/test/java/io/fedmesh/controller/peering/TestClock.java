@@ -7,12 +7,13 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The system clock moved forward by what a test says. */
-final class TestClock extends Clock {
-  private final AtomicLong offsetMillis = new AtomicLong();
+/** A clock that starts at the time it was made and moves only when a test says. */
+public final class TestClock extends Clock {
+  private final AtomicLong millis = new AtomicLong(Clock.systemUTC().millis());
 
-  void advance(Duration d) {
-    offsetMillis.addAndGet(d.toMillis());
+  /** Moves the clock forward. */
+  public void advance(Duration d) {
+    millis.addAndGet(d.toMillis());
   }
 
   @Override
@@ -27,6 +28,6 @@ final class TestClock extends Clock {
 
   @Override
   public Instant instant() {
-    return Clock.systemUTC().instant().plusMillis(offsetMillis.get());
+    return Instant.ofEpochMilli(millis.get());
   }
 }
