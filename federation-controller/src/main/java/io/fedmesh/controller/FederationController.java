@@ -5,17 +5,21 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.fedmesh.controller.admin.AdminApi;
+import io.fedmesh.controller.ca.CaService;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.CatalogMember;
 import io.fedmesh.controller.catalog.EndpointEntry;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ServiceEntry;
+import io.fedmesh.controller.push.ProxyPush;
 import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.ca.SvidIssuer;
+import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
@@ -36,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -152,10 +157,32 @@ public final class FederationController {
               return t;
             });
     this.adminRouter = Router.router(vertx);
+    SpiffeId operator = SystemIdentities.operator(trustDomain);
+    adminRouter
+        .route()
+        .handler(
+            rc -> {
+              Optional<SpiffeId> peer = MeshTls.peerId(rc.request().sslSession());
+              if (peer.isPresent() && peer.get().equals(operator)) {
+                rc.next();
+              } else {
+                rc.response()
+                    .setStatusCode(403)
+                    .putHeader("content-type", "application/json")
+                    .end(
+                        "{\"error\":\"the admin API is for "
+                            + operator
+                            + " only; this connection is "
+                            + peer.map(SpiffeId::toString).orElse("anonymous")
+                            + "\"}");
+              }
+            });
     this.mtlsGrpc = GrpcServer.server(vertx);
     this.bootstrapGrpc = GrpcServer.server(vertx);
     List<ControllerExtension> all = new ArrayList<>();
-    // DEFAULT_EXTENSIONS
+    all.add(new ProxyPush(b.pushDebounce));
+    all.add(new CaService(b.workloadSvidTtl));
+    all.add(new AdminApi());
     all.addAll(b.extensions);
     this.extensions = List.copyOf(all);
   }
