@@ -51,7 +51,8 @@
  * peer's gateway entry and bundle. Any replica holding a stream to that cluster sends {@code
  * Goodbye} (the replica that served the request directly; others when they see the link vanish from
  * the catalog) and the other side removes its link the same way. When the other side is not
- * reachable it keeps its link as {@code lost} until its operator unlinks too.
+ * reachable it keeps its link as {@code lost} until its operator unlinks too; likewise an accepter
+ * whose dialer unlinked before the stream ever connected keeps a {@code pending} link.
  *
  * <h2>Storage</h2>
  *
