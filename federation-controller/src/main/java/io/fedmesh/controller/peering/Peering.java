@@ -964,8 +964,12 @@ public final class Peering {
         new InetSocketAddress(InetAddress.getByAddress(sni, ip.getAddress()), port));
   }
 
+  /**
+   * Runs catalog work off the event loop, in order per calling context: a stream's writes
+   * (connected, export sets, lost) land in the order they happened.
+   */
   private <T> Future<T> blocking(Callable<T> work) {
-    return vertx.executeBlocking(work, false);
+    return vertx.executeBlocking(work, true);
   }
 
   static PeeringException asPeering(Throwable t) {
