@@ -309,6 +309,22 @@ public final class Catalog {
     }
   }
 
+  /**
+   * One entry of one of the catalog's maps ({@link #SERVICES}, {@link #ENDPOINTS}, ...) by its key,
+   * as a {@link Change} names it; empty when it is gone.
+   */
+  public <T> Optional<T> entry(String map, String key, Class<T> type) {
+    if (!WATCHED.contains(map)) {
+      throw new IllegalArgumentException("map: '" + map + "' (expected one of: " + WATCHED + ")");
+    }
+    return get(map, key, type);
+  }
+
+  /** The JSON text of one trust bundle by trust domain name, as stored; empty when absent. */
+  public Optional<String> bundleJson(String trustDomain) {
+    return Optional.ofNullable(raw(BUNDLES).get(trustDomain));
+  }
+
   private IMap<String, String> raw(String name) {
     return hazelcast.getMap(name);
   }

@@ -68,11 +68,24 @@ public final class JoinTokens implements Attestor {
       throw new IllegalStateException(
           "too many outstanding join tokens (" + MAX_TOKENS + "); let some expire first");
     }
+    String token = newToken();
+    grants.put(fingerprint(token), new Grant(id, clock.instant().plus(ttl), uses));
+    return token;
+  }
+
+  /**
+   * A fresh random token ({@value #PREFIX} and 32 random bytes, base64url), for stores other than
+   * this class's memory (the controller keeps them in its catalog).
+   */
+  public static String newToken() {
     byte[] secret = new byte[32];
     Crypto.random().nextBytes(secret);
-    String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    grants.put(hash(token), new Grant(id, clock.instant().plus(ttl), uses));
-    return token;
+    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+  }
+
+  /** Whether {@code token} has the shape of a join token (checked before any lookup). */
+  public static boolean wellFormed(String token) {
+    return token != null && token.startsWith(PREFIX) && token.length() <= 128;
   }
 
   @Override
@@ -81,12 +94,12 @@ public final class JoinTokens implements Attestor {
       throw new IssuanceException(Reason.UNAUTHENTICATED, "expected a join token");
     }
     String token = ((JoinTokenCredential) credential).token();
-    if (token == null || !token.startsWith(PREFIX) || token.length() > 128) {
+    if (!wellFormed(token)) {
       throw new IssuanceException(
           Reason.UNAUTHENTICATED, "join token is malformed (expected: " + PREFIX + "...)");
     }
     Instant now = clock.instant();
-    Grant g = grants.get(hash(token));
+    Grant g = grants.get(fingerprint(token));
     if (g == null) {
       throw new IssuanceException(Reason.UNAUTHENTICATED, "join token is unknown");
     }
@@ -118,7 +131,8 @@ public final class JoinTokens implements Attestor {
     grants.values().removeIf(g -> now.isAfter(g.expiresAt));
   }
 
-  private static String hash(String token) {
+  /** The SHA-256 of a token in hex: what a store keeps instead of the token. */
+  public static String fingerprint(String token) {
     try {
       return HexFormat.of()
           .formatHex(

@@ -1,0 +1,77 @@
+package io.fedmesh.controller;
+
+import io.fedmesh.testing.FreePorts;
+import io.fedmesh.trust.ca.CertificateAuthority;
+import io.fedmesh.trust.spiffe.TrustDomain;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Real controller replicas of one cluster on loopback, sharing one CA, for tests. */
+public final class ControllerFixture implements AutoCloseable {
+  public final String cluster;
+  public final CertificateAuthority ca;
+  public final List<FederationController> replicas = new ArrayList<>();
+
+  private ControllerFixture(String cluster, CertificateAuthority ca) {
+    this.cluster = cluster;
+    this.ca = ca;
+  }
+
+  /** {@code count} replicas of cluster {@code cluster}, started and joined. */
+  public static ControllerFixture start(
+      String cluster, int count, Consumer<FederationController.Builder> customize)
+      throws Exception {
+    CertificateAuthority ca =
+        CertificateAuthority.builder(TrustDomain.of(cluster + ".fedmesh.local")).build();
+    ControllerFixture f = new ControllerFixture(cluster, ca);
+    List<Integer> ports = FreePorts.take(count);
+    List<String> members = new ArrayList<>();
+    for (int p : ports) {
+      members.add("127.0.0.1:" + p);
+    }
+    String hzCluster = cluster + "-" + ports.get(0);
+    try {
+      for (int p : ports) {
+        FederationController.Builder b =
+            FederationController.builder(cluster, ca)
+                .catalogPort(p)
+                .catalogMembers(members)
+                .replicaId(hzCluster.replace(cluster, "r") + "-" + p)
+                .locality(cluster, cluster + "-a");
+        customize.accept(b);
+        f.replicas.add(await(b.build().start()));
+      }
+    } catch (Exception e) {
+      f.close();
+      throw e;
+    }
+    return f;
+  }
+
+  public FederationController first() {
+    return replicas.get(0);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    for (FederationController c : replicas) {
+      try {
+        c.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // already stopped or killed
+      }
+    }
+  }
+
+  static Duration bound() {
+    return Duration.ofSeconds(30);
+  }
+}
