@@ -5,7 +5,7 @@ import io.fedmesh.proxy.config.ConfigException;
 import io.fedmesh.proxy.config.FailoverPolicies;
 import io.fedmesh.proxy.config.FailoverPolicy;
 import io.fedmesh.proxy.config.KnownLocalities;
-import io.fedmesh.proxy.config.TopologyLocalities;
+import io.fedmesh.proxy.config.TopologyLoader;
 import io.fedmesh.proxy.model.LocalityFailover;
 import io.fedmesh.proxy.model.TrafficPolicy;
 import java.io.PrintWriter;
@@ -67,7 +67,7 @@ final class PolicyValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     KnownLocalities known =
-        topology == null ? KnownLocalities.UNCHECKED : TopologyLocalities.load(topology);
+        topology == null ? KnownLocalities.UNCHECKED : TopologyLoader.load(topology).localities();
     List<FailoverPolicy> policies;
     try {
       policies = FailoverPolicies.load(file, known);
