@@ -186,6 +186,37 @@ public final class MeshTls {
     return options;
   }
 
+  /**
+   * Turns {@code options} into a TLS client that presents no certificate and accepts a server whose
+   * SVID verifies against {@code bundles} and passes {@code serverAuthorizer}: for bootstrap (a
+   * workload with no SVID yet asks the controller's CA for one, pinning the cluster's bundle it got
+   * out of band).
+   */
+  public static <T extends ClientOptionsBase> T configureAnonymousClient(
+      T options,
+      Function<TrustDomain, Optional<TrustBundle>> bundles,
+      Predicate<SpiffeId> serverAuthorizer,
+      Clock clock) {
+    SvidVerifier verifier = SvidVerifier.builder(bundles).clock(clock).build();
+    options.setSsl(true);
+    options.setSslEngineOptions(TlsEngine.AUTO.vertxOptions());
+    if (options instanceof NetClientOptions) {
+      ((NetClientOptions) options).setHostnameVerificationAlgorithm("");
+    } else if (options instanceof HttpClientOptions) {
+      ((HttpClientOptions) options).setVerifyHost(false);
+    }
+    options.setTrustAll(false);
+    options.setTrustOptions(
+        TrustOptions.wrap(
+            new SpiffeTrustManager(
+                verifier, bundles, serverAuthorizer, new TlsMetrics(null), "client")));
+    options.setEnabledSecureTransportProtocols(PROTOCOLS);
+    for (String suite : CIPHER_SUITES) {
+      options.addEnabledCipherSuite(suite);
+    }
+    return options;
+  }
+
   private void applyTcp(TCPSSLOptions o, TrustOptions trust) {
     o.setKeyCertOptions(keyCertOptions);
     o.setTrustOptions(trust);
