@@ -27,7 +27,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -317,8 +316,7 @@ public final class FederationController {
             .setHost(settings.host)
             .setPort(settings.mtlsPort);
     HttpServerOptions bootstrapOptions =
-        tls.configureServer(new HttpServerOptions())
-            .setClientAuth(ClientAuth.NONE)
+        tls.configureBootstrapServer(new HttpServerOptions())
             .setUseAlpn(true)
             .setHost(settings.host)
             .setPort(settings.bootstrapPort);

@@ -187,6 +187,19 @@ public final class MeshTls {
   }
 
   /**
+   * Turns {@code options} into a server-authenticated TLS server (this SVID, no client certificate
+   * asked): the bootstrap listener, where workloads without an SVID yet ask for one. Nothing is
+   * verified about the client at the TLS layer; the request itself must authenticate.
+   */
+  public <T extends NetServerOptions> T configureBootstrapServer(T options) {
+    configureServer(options);
+    options.setClientAuth(ClientAuth.NONE);
+    // No trust manager: with one, every completed handshake re-checks a (missing) client chain.
+    options.setTrustOptions(null);
+    return options;
+  }
+
+  /**
    * Turns {@code options} into a TLS client that presents no certificate and accepts a server whose
    * SVID verifies against {@code bundles} and passes {@code serverAuthorizer}: for bootstrap (a
    * workload with no SVID yet asks the controller's CA for one, pinning the cluster's bundle it got
