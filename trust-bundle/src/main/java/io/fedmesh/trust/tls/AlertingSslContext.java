@@ -156,6 +156,13 @@ final class AlertingSslContext extends SslContext {
 
     private void recheckPeer(ChannelHandlerContext ctx) {
       try {
+        if (!engine().getUseClientMode()
+            && !engine().getNeedClientAuth()
+            && !hasPeerCertificates(engine().getSession())) {
+          // A listener that does not require a client certificate (e.g. the controller's bootstrap
+          // port, ClientAuth.NONE) got none: nothing to re-check. One that was presented is.
+          return;
+        }
         Certificate[] peer = engine().getSession().getPeerCertificates();
         X509Certificate[] chain = new X509Certificate[peer.length];
         for (int i = 0; i < peer.length; i++) {
@@ -164,6 +171,15 @@ final class AlertingSslContext extends SslContext {
         trustManager.recheck(chain);
       } catch (SSLPeerUnverifiedException | SvidVerificationException | ClassCastException e) {
         ctx.close();
+      }
+    }
+
+    private static boolean hasPeerCertificates(javax.net.ssl.SSLSession session) {
+      try {
+        Certificate[] peer = session.getPeerCertificates();
+        return peer != null && peer.length > 0;
+      } catch (SSLPeerUnverifiedException e) {
+        return false;
       }
     }
 

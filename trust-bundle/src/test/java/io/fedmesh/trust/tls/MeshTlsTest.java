@@ -223,6 +223,32 @@ class MeshTlsTest {
   @EnumSource(
       value = TlsEngine.class,
       names = {"OPENSSL", "JDK"})
+  void aListenerWithoutClientAuthServesAClientWithoutCertificate(TlsEngine engine)
+      throws Exception {
+    // Server-authenticated only (the controller's bootstrap port): the post-handshake re-check
+    // must not close a connection just because no client certificate was asked for.
+    MeshTls serverTls = tls(Mesh.svid(west, "/ns/fedmesh-system/sa/controller"), engine);
+    NetServerOptions options = serverTls.configureServer(new NetServerOptions());
+    options.setClientAuth(io.vertx.core.http.ClientAuth.NONE);
+    NetServer server = vertx.createNetServer(options);
+    server.connectHandler(so -> so.handler(so::write));
+    await(server.listen(0, "127.0.0.1"));
+    MeshTls clientTls = tls(Mesh.svid(east, "/ns/fedmesh-system/sa/controller"), engine);
+    NetClientOptions clientOptions =
+        clientTls.configureClient(
+            new NetClientOptions(), id -> id.toString().endsWith("/sa/controller"));
+    clientOptions.setKeyCertOptions(null);
+    NetClient bare = vertx.createNetClient(clientOptions);
+    clients.add(bare);
+    NetSocket so = await(bare.connect(server.actualPort(), "127.0.0.1"));
+    assertThat(roundTrip(so, "hello")).isEqualTo("hello");
+    assertThat(MeshTls.peerId(so.sslSession())).isPresent();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = TlsEngine.class,
+      names = {"OPENSSL", "JDK"})
   void plaintextClientGetsAnAlertAndIsCounted(TlsEngine engine) throws Exception {
     MeshTls serverTls = tls(Mesh.svid(west, "/ns/default/sa/reviews"), engine);
     NetServer server = server(serverTls);
