@@ -58,6 +58,7 @@ public final class AdminApi implements ControllerExtension {
     r.delete("/v1/services/:ns/:name").handler(this::deleteService);
     r.put("/v1/endpoints/:ns/:svc/:id").handler(this::putEndpoint);
     r.delete("/v1/endpoints/:ns/:svc/:id").handler(this::deleteEndpoint);
+    new PolicyAdmin(ctx).install(r);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -278,6 +279,11 @@ public final class AdminApi implements ControllerExtension {
 
   /** Runs {@code work} on a worker and answers with its JSON, or the error it raised. */
   private void reply(RoutingContext rc, int status, Callable<Object> work) {
+    replyWith(context, rc, status, work);
+  }
+
+  static void replyWith(
+      ControllerContext context, RoutingContext rc, int status, Callable<Object> work) {
     context
         .vertx()
         .executeBlocking(work, false)

@@ -24,6 +24,9 @@
  *   <li>{@code PUT /v1/endpoints/{ns}/{svc}/{id}} {@code {host, port, region, zone, weight?:
  *       1..10000 (1), healthy?: true}} → 200 with the stored entry; 404 if the service is absent
  *   <li>{@code DELETE /v1/endpoints/{ns}/{svc}/{id}} → 204, 404 if absent
+ *   <li>{@code POST /v1/policies} {@code {source, yaml}} → 200 {@code {applied: [{namespace,
+ *       service, name}]}}, all the file's FailoverPolicy documents or none (400 with every error);
+ *       {@code GET /v1/policies} → {@code [{namespace, service, source, body}]} (see PolicyAdmin)
  * </ul>
  *
  * <p>Errors: {@code {"error": "<field>: <value> (expected: <what is allowed>)"}} with 400 (bad
