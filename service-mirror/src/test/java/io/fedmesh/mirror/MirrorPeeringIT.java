@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fedmesh.controller.catalog.ImportEntry;
 import io.fedmesh.controller.catalog.LinkEntry;
 import io.fedmesh.controller.catalog.LocalityCount;
+import io.fedmesh.controller.gatewayhealth.GatewayHealthExtension;
 import io.fedmesh.controller.peering.PeerCluster;
 import java.time.Duration;
 import java.util.Optional;
@@ -15,34 +16,40 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * End to end: two clusters linked with a token through real gateways, each running its service
- * mirror over its own catalog. What one exports the other imports; a peering stream lost beyond the
- * bound makes the imports unreachable, the reconnect restores them; unlink removes them.
+ * End to end: two clusters' controller replicas (peering, service mirror and gateway probing
+ * installed as extensions) linked with a token through real gateways. What one exports the other
+ * imports; a peering stream lost beyond the bound makes the imports unreachable, the reconnect
+ * restores them; unlink removes them.
  */
 class MirrorPeeringIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Duration BOUND = Duration.ofMillis(300);
   private PeerCluster east;
   private PeerCluster west;
-  private ServiceMirror eastMirror;
-  private ServiceMirror westMirror;
 
   @BeforeEach
   void start() throws Exception {
-    east = new PeerCluster("us-east");
-    west = new PeerCluster("us-west");
+    east = cluster("us-east");
+    west = cluster("us-west");
     west.service("reviews", true, 9080, 2, 2);
     east.service("frontend", true, 8080, 1, 1);
-    eastMirror = ServiceMirror.builder(east.catalog).lostBound(BOUND).build();
-    westMirror = ServiceMirror.builder(west.catalog).lostBound(BOUND).build();
-    eastMirror.start();
-    westMirror.start();
     await(east.peering.link(west.token()));
+  }
+
+  /** A controller replica with peering, the service mirror and gateway probing installed. */
+  private static PeerCluster cluster(String name) throws Exception {
+    return new PeerCluster(
+        name,
+        1,
+        p -> {},
+        b ->
+            b.extension(MirrorExtension.of(m -> m.lostBound(BOUND)))
+                .extension(GatewayHealthExtension.of(g -> g.interval(Duration.ofMillis(50)))));
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {eastMirror, westMirror, east, west}) {
+    for (AutoCloseable c : new AutoCloseable[] {east, west}) {
       if (c != null) {
         c.close();
       }
@@ -81,10 +88,12 @@ class MirrorPeeringIT {
         .atMost(WAIT)
         .until(() -> !imported(east, "us-west", "reviews").orElseThrow().reachable());
     assertThat(east.catalog.link("us-west").map(LinkEntry::state)).contains("lost");
+    await().atMost(WAIT).until(() -> !east.catalog.gateway("us-west").orElseThrow().healthy());
     west.restartGateway();
     await()
         .atMost(WAIT)
         .until(() -> imported(east, "us-west", "reviews").orElseThrow().reachable());
+    await().atMost(WAIT).until(() -> east.catalog.gateway("us-west").orElseThrow().healthy());
   }
 
   @Test

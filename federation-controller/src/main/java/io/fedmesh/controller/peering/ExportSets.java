@@ -10,6 +10,7 @@ import io.fedmesh.controller.catalog.ImportEntry;
 import io.fedmesh.controller.catalog.LocalityCount;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ServiceEntry;
+import io.fedmesh.proxy.push.SystemIdentities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import java.util.TreeMap;
 /**
  * Translates between this cluster's exported services and the wire's {@link ExportSet}: summaries
  * (ports, identities, healthy/total endpoints per locality), never endpoint addresses. The
- * controller's own service (namespace {@value LocalCluster#SYSTEM_NAMESPACE}) is exported so the
+ * controller's own service (namespace {@value SystemIdentities#NAMESPACE}) is exported so the
  * gateway routes peering to it, but is never offered for import.
  */
 final class ExportSets {
@@ -39,7 +40,7 @@ final class ExportSets {
     }
     List<ExportedService> out = new ArrayList<>();
     for (ServiceEntry s : catalog.services()) {
-      if (!s.exported() || s.namespace().equals(LocalCluster.SYSTEM_NAMESPACE)) {
+      if (!s.exported() || s.namespace().equals(SystemIdentities.NAMESPACE)) {
         continue;
       }
       ExportedService.Builder b =

@@ -13,6 +13,7 @@ import io.fedmesh.api.v1.TrustBundleDocument;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.GatewayEntry;
 import io.fedmesh.controller.catalog.LinkEntry;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.bundle.BundleCodec;
 import io.fedmesh.trust.bundle.BundleFormatException;
 import io.fedmesh.trust.bundle.TrustBundle;
@@ -380,7 +381,7 @@ public final class Peering {
   /** The dialer's side of Redeem: through the accepter's gateway, pinning the token's bundle. */
   Future<RedeemResponse> redeemAt(PeeringToken token, RedeemRequest request) {
     TrustBundle pinned = token.bundle();
-    SpiffeId expected = LocalCluster.controllerId(pinned.trustDomain());
+    SpiffeId expected = SystemIdentities.controller(pinned.trustDomain());
     MeshTls pinnedTls =
         MeshTls.builder(
                 tls.currentSvid(),
@@ -391,7 +392,7 @@ public final class Peering {
     options.setKeyCertOptions(null);
     HttpClient http = vertx.createHttpClient(options);
     GrpcClient grpc = GrpcClient.client(vertx, http);
-    String sni = LocalCluster.controllerSni(token.cluster(), token.bootstrapPort());
+    String sni = LocalCluster.bootstrapSni(token.cluster(), token.bootstrapPort());
     return blocking(() -> sniAddress(token.gatewayHost(), token.gatewayPort(), sni))
         .compose(address -> grpc.request(address, PeeringGrpcClient.Redeem))
         .compose(req -> req.send(request))
@@ -512,7 +513,7 @@ public final class Peering {
                           () ->
                               PeeringException.denied(
                                   "no link with trust domain " + id.trustDomain()));
-              if (!id.equals(LocalCluster.controllerId(id.trustDomain()))) {
+              if (!id.equals(SystemIdentities.controller(id.trustDomain()))) {
                 throw PeeringException.denied(id + " is not the controller of " + link.cluster());
               }
               if (link.dialer()) {
@@ -593,9 +594,9 @@ public final class Peering {
                 vertx.createHttpClient(
                     tls.configureClient(
                         httpOptions(),
-                        LocalCluster.controllerId(TrustDomain.of(a.trustDomain()))::equals)));
+                        SystemIdentities.controller(TrustDomain.of(a.trustDomain()))::equals)));
     GrpcClient grpc = GrpcClient.client(vertx, http);
-    String sni = LocalCluster.controllerSni(cluster, a.peeringPort());
+    String sni = LocalCluster.peeringSni(cluster, a.peeringPort());
     blocking(
             () ->
                 new Dial(

@@ -1,8 +1,8 @@
 package io.fedmesh.controller.peering;
 
-import com.hazelcast.core.HazelcastInstance;
+import io.fedmesh.controller.ControllerFixture;
+import io.fedmesh.controller.FederationController;
 import io.fedmesh.controller.catalog.Catalog;
-import io.fedmesh.controller.catalog.CatalogMember;
 import io.fedmesh.controller.catalog.EndpointEntry;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ServiceEntry;
@@ -15,111 +15,115 @@ import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.testing.FreePorts;
 import io.fedmesh.trust.KeyAlgorithm;
-import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.spiffe.TrustDomain;
+import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.ServerSSLOptions;
-import io.vertx.grpc.server.GrpcServer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One cluster's control plane on loopback for peering tests: its own CA and trust domain, a real
- * Hazelcast member holding its catalog, a controller listener (real TLS, gRPC) serving Peering, and
- * a real east-west gateway that routes {@code fedmesh-controller.fedmesh-system.<port>.<cluster>}
- * to that listener and serves its mTLS {@code /health}.
- *
- * <p>The listener requests (does not require) a client certificate, so the one port serves both the
- * bootstrap call (no certificate) and the mTLS stream (Exchange checks the peer itself): the
- * gateway routes every port of a service to the endpoint's one port.
+ * One cluster's control plane on loopback for peering tests: real {@link FederationController}
+ * replicas (Hazelcast catalog, CA, mTLS and bootstrap listeners) with {@link PeeringExtension}, and
+ * a real east-west gateway routing {@code
+ * fedmesh-controller[-bootstrap].fedmesh-system.<port>.<cluster>} to the replicas' listeners by
+ * SNI, with its mTLS {@code /health}. The gateway's routes are built here from the catalog's
+ * controller services (in a deployment the push gives them).
  */
 public final class PeerCluster implements AutoCloseable {
+  /** Peering heartbeat in tests: a lost stream is noticed within three of these. */
   public static final Duration HEARTBEAT = Duration.ofMillis(100);
 
   public final String name;
   public final TrustDomain trustDomain;
   public final CertificateAuthority ca;
+  public final ControllerFixture controllers;
+  public final List<PeeringExtension> extensions = new ArrayList<>();
   public final Vertx vertx;
-  public final HazelcastInstance member;
   public final Catalog catalog;
   public final MeshTls controllerTls;
-  public final HttpServer listener;
-  public EastWestGateway gateway;
-  private final int controllerPort;
-  private final int gatewayPort;
-  private final int gatewayHealthPort;
   public final Peering peering;
   public final Locality locality;
+  public EastWestGateway gateway;
+  private final int gatewayPort;
+  private final int gatewayHealthPort;
 
+  /** One replica. */
   public PeerCluster(String name) throws Exception {
-    this(name, b -> {});
+    this(name, 1, b -> {});
   }
 
+  /** One replica, with peering options. */
   public PeerCluster(String name, Consumer<Peering.Builder> options) throws Exception {
+    this(name, 1, options);
+  }
+
+  /** {@code replicas} replicas, with peering options. */
+  public PeerCluster(String name, int replicas, Consumer<Peering.Builder> options)
+      throws Exception {
+    this(name, replicas, options, b -> {});
+  }
+
+  /**
+   * {@code replicas} replicas, with peering options and more for each replica's builder (other
+   * extensions).
+   */
+  public PeerCluster(
+      String name,
+      int replicas,
+      Consumer<Peering.Builder> options,
+      Consumer<FederationController.Builder> replica)
+      throws Exception {
     this.name = name;
-    this.trustDomain = TrustDomain.of(name + ".fedmesh.local");
-    this.ca = CertificateAuthority.builder(trustDomain).build();
     this.locality = new Locality(name, name + "-a", name);
-    this.vertx = Vertx.vertx();
-    int hz = FreePorts.take(1).get(0);
-    this.member =
-        new CatalogMember(name + "-" + hz, "127.0.0.1", hz, List.of("127.0.0.1:" + hz)).start();
-    this.catalog = Catalog.of(member);
-    catalog.putBundle(TrustBundle.of(trustDomain, List.of(ca.root()), 1, null));
-    this.controllerTls =
-        MeshTls.builder(svid(LocalCluster.controllerId(trustDomain)), catalog::bundle).build();
-    GrpcServer grpc = GrpcServer.server(vertx);
-    ServerSSLOptions ssl = controllerTls.serverOptions(List.of("h2"));
-    HttpServerOptions listen =
-        new HttpServerOptions()
-            .setHost("127.0.0.1")
-            .setPort(0)
-            .setSsl(true)
-            .setUseAlpn(true)
-            .setKeyCertOptions(ssl.getKeyCertOptions())
-            .setTrustOptions(ssl.getTrustOptions())
-            .setClientAuth(ClientAuth.REQUEST);
-    this.listener = await(vertx.createHttpServer(listen).requestHandler(grpc).listen());
-    int port = listener.actualPort();
-    this.controllerPort = port;
     List<Integer> gw = FreePorts.take(2);
     this.gatewayPort = gw.get(0);
     this.gatewayHealthPort = gw.get(1);
+    Consumer<Peering.Builder> timings =
+        b ->
+            options.accept(
+                b.heartbeatInterval(HEARTBEAT)
+                    .exportDebounce(Duration.ofMillis(20))
+                    .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
+                    .dialCheckInterval(Duration.ofMillis(50)));
+    this.controllers =
+        ControllerFixture.start(
+            name,
+            replicas,
+            b -> {
+              PeeringExtension e =
+                  PeeringExtension.of("127.0.0.1", gatewayPort, gatewayHealthPort, timings);
+              extensions.add(e);
+              b.extension(e);
+              replica.accept(b);
+            });
+    FederationController first = controllers.first();
+    this.ca = controllers.ca;
+    this.trustDomain = first.trustDomain();
+    this.vertx = first.context().vertx();
+    this.catalog = first.catalog();
+    this.controllerTls = first.context().tls();
+    this.peering = extensions.get(0).peering();
     restartGateway();
-    LocalCluster self =
-        new LocalCluster(
-            name, trustDomain, "127.0.0.1", gateway.port(), gateway.healthPort(), port, port);
-    Peering.Builder b =
-        Peering.builder(vertx, catalog, self, controllerTls)
-            .heartbeatInterval(HEARTBEAT)
-            .exportDebounce(Duration.ofMillis(20))
-            .backoff(Duration.ofMillis(50), Duration.ofMillis(400))
-            .dialCheckInterval(Duration.ofMillis(50));
-    options.accept(b);
-    this.peering = b.build();
-    peering.mtlsService().bind(grpc);
-    peering.bootstrapService().bind(grpc);
-    peering.start();
   }
 
-  /** Starts the gateway (again) on its ports. */
+  /** Starts the gateway (again) on its ports, routing to the replicas registered now. */
   public void restartGateway() throws Exception {
     gateway =
         await(
-            EastWestGateway.builder(gatewaySnapshot(controllerPort))
+            EastWestGateway.builder(gatewaySnapshot())
                 .host("127.0.0.1")
                 .port(gatewayPort)
                 .adminPort(0)
@@ -127,8 +131,8 @@ public final class PeerCluster implements AutoCloseable {
                 .healthPort(gatewayHealthPort)
                 .peerTls(
                     MeshTls.builder(
-                            svid(trustDomain.workload("fedmesh-system", "east-west-gateway")),
-                            catalog::bundle)
+                            svid(SystemIdentities.gateway(trustDomain)),
+                            controllers.first().context().bundles())
                         .build())
                 .build()
                 .start(vertx));
@@ -139,21 +143,32 @@ public final class PeerCluster implements AutoCloseable {
     await(gateway.close());
   }
 
-  private ProxySnapshot gatewaySnapshot(int controllerPort) {
-    ServiceName controller =
-        new ServiceName(LocalCluster.CONTROLLER_SERVICE, LocalCluster.SYSTEM_NAMESPACE);
-    Service s =
-        new Service(
-            controller,
-            List.of(new ServicePort("peering", controllerPort, Protocol.TCP)),
-            List.of(LocalCluster.controllerId(trustDomain)),
-            true,
-            List.of(Endpoint.local("controller-0", "127.0.0.1", controllerPort, locality)));
-    return new ProxySnapshot(
-        1, name, locality, Map.of(controller, s), Map.of(), AuthorizationPolicy.ALLOW_MESH);
+  /**
+   * The gateway's routes: the exported controller services of the catalog, as the push has them.
+   */
+  private ProxySnapshot gatewaySnapshot() {
+    Map<ServiceName, Service> services = new HashMap<>();
+    for (String svc :
+        List.of(FederationController.PEERING_SERVICE, FederationController.BOOTSTRAP_SERVICE)) {
+      ServiceEntry s = catalog.service(SystemIdentities.NAMESPACE, svc).orElseThrow();
+      List<ServicePort> ports = new ArrayList<>();
+      for (PortEntry p : s.ports()) {
+        ports.add(new ServicePort(p.name(), p.port(), Protocol.TCP));
+      }
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (EndpointEntry e : catalog.endpoints(SystemIdentities.NAMESPACE, svc)) {
+        endpoints.add(Endpoint.local(e.id(), e.host(), e.port(), locality));
+      }
+      ServiceName n = new ServiceName(svc, SystemIdentities.NAMESPACE);
+      services.put(
+          n,
+          new Service(
+              n, ports, List.of(SystemIdentities.controller(trustDomain)), true, endpoints));
+    }
+    return new ProxySnapshot(1, name, locality, services, Map.of(), AuthorizationPolicy.ALLOW_MESH);
   }
 
-  public io.fedmesh.trust.svid.Svid svid(SpiffeId id) {
+  public Svid svid(SpiffeId id) {
     return SvidIssuer.issueLocally(ca, id, KeyAlgorithm.EC_P256, SvidIssuer.DEFAULT_TTL);
   }
 
@@ -188,16 +203,17 @@ public final class PeerCluster implements AutoCloseable {
   }
 
   public static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Override
   public void close() throws Exception {
     try {
-      await(peering.close());
-      await(vertx.close());
+      if (gateway != null) {
+        await(gateway.close());
+      }
     } finally {
-      member.shutdown();
+      controllers.close();
     }
   }
 }
