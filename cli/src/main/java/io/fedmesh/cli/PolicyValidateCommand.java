@@ -72,20 +72,7 @@ final class PolicyValidateCommand implements Callable<Integer> {
     try {
       policies = FailoverPolicies.load(file, known);
     } catch (ConfigErrors e) {
-      PrintWriter err = spec.commandLine().getErr();
-      for (ConfigException error : e.errors()) {
-        err.println(error.getMessage());
-      }
-      int n = e.errors().size();
-      err.println(
-          "fedmesh: error: "
-              + file
-              + ": "
-              + n
-              + (n == 1 ? " error" : " errors")
-              + "; no policy is valid (a policy file is accepted whole or not at all)");
-      err.flush();
-      return Fedmesh.EXIT_USAGE;
+      return refuse(spec.commandLine().getErr(), file.toString(), e, "no policy is valid");
     }
     PrintWriter w = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
@@ -113,7 +100,29 @@ final class PolicyValidateCommand implements Callable<Integer> {
     return Fedmesh.EXIT_OK;
   }
 
-  private static String summary(TrafficPolicy p) {
+  /**
+   * Prints every error of a refused policy file, then a summary line naming the file; the exit code
+   * of a usage error.
+   */
+  static int refuse(PrintWriter err, String file, ConfigErrors e, String consequence) {
+    for (ConfigException error : e.errors()) {
+      err.println(error.getMessage());
+    }
+    int n = e.errors().size();
+    err.println(
+        "fedmesh: error: "
+            + file
+            + ": "
+            + n
+            + (n == 1 ? " error" : " errors")
+            + "; "
+            + consequence
+            + " (a policy file is accepted whole or not at all)");
+    err.flush();
+    return Fedmesh.EXIT_USAGE;
+  }
+
+  static String summary(TrafficPolicy p) {
     LocalityFailover l = p.locality();
     String failover =
         new TreeMap<>(l.failover())

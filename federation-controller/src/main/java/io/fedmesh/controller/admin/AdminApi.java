@@ -68,6 +68,8 @@ public final class AdminApi implements ControllerExtension {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("cluster", context.cluster());
     out.put("trustDomain", context.trustDomain().name());
+    out.put("replicaId", context.replicaId());
+    out.put("nowMillis", context.clock().millis());
     out.put("replicas", context.replicas());
     out.put("gateways", c.gateways());
     out.put("links", c.links());

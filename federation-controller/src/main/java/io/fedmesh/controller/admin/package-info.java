@@ -6,13 +6,14 @@
  * <h2>Routes and shapes</h2>
  *
  * <ul>
- *   <li>{@code GET /v1/status} → {@code {cluster, trustDomain, replicas: [{replicaId,
- *       memberAddress, host, mtlsPort, bootstrapPort, leader}], gateways: [{cluster, host, port,
- *       healthy, load, changedAtMillis, detail}], links: [{cluster, trustDomain, gatewayHost,
- *       gatewayPort, dialer, state, sinceMillis, detail}], services: [service summary], imports:
- *       [{cluster, namespace, name, ports, identities, localities: [{region, zone, healthy,
- *       total}], reachable}], proxies: [{proxyId, kind, namespace, workload, region, zone, replica,
- *       ackedVersion, nackedVersion, nackDetail, lastSeenMillis}]}}
+ *   <li>{@code GET /v1/status} → {@code {cluster, trustDomain, replicaId (the one answering),
+ *       nowMillis (its clock, for skew checks), replicas: [{replicaId, memberAddress, host,
+ *       mtlsPort, bootstrapPort, leader}], gateways: [{cluster, host, port, healthy, load,
+ *       changedAtMillis, detail}], links: [{cluster, trustDomain, gatewayHost, gatewayPort, dialer,
+ *       state, sinceMillis, detail}], services: [service summary], imports: [{cluster, namespace,
+ *       name, ports, identities, localities: [{region, zone, healthy, total}], reachable}],
+ *       proxies: [{proxyId, kind, namespace, workload, region, zone, replica, ackedVersion,
+ *       nackedVersion, nackDetail, lastSeenMillis}]}}
  *   <li>{@code GET /v1/services} → {@code [{namespace, name, exported, ports: [{name, port,
  *       protocol}], identities, localities: [{region, zone, healthy, total}]}]}
  *   <li>{@code GET /v1/gateways} → {@code [gateway]} as in status
