@@ -151,7 +151,7 @@ final class CheckCommand implements Callable<Integer> {
                     + svc.name()
                     + "=1"));
       }
-      for (ProxyEntry px : c.proxies()) {
+      for (ProxyEntry px : v.liveProxies()) {
         boolean nacked = !px.nackedVersion().isEmpty();
         boolean connected = !px.replica().isEmpty();
         checks.add(

@@ -5,6 +5,7 @@ import io.fedmesh.cli.runner.ClusterStatus;
 import io.fedmesh.cli.runner.ControlClient;
 import io.fedmesh.cli.runner.ControlPlaneStatus;
 import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.controller.catalog.ProxyEntry;
 import io.fedmesh.proxy.config.Topology;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,6 +32,22 @@ final class RunningTopology {
       long skewToleranceMillis) {
     String cluster() {
       return platform.cluster();
+    }
+
+    /**
+     * The proxies the controllers know that run now (the gateway and the running replicas'
+     * sidecars); the catalog also remembers proxies of replicas scaled away.
+     */
+    List<ProxyEntry> liveProxies() {
+      java.util.Set<String> running = new java.util.HashSet<>();
+      platform.workloads().forEach(w -> running.add(w.pod()));
+      List<ProxyEntry> out = new ArrayList<>();
+      for (ProxyEntry p : control.proxies()) {
+        if (p.kind().equals("gateway") || running.contains(p.proxyId())) {
+          out.add(p);
+        }
+      }
+      return out;
     }
   }
 

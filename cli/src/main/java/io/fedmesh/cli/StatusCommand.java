@@ -137,7 +137,7 @@ final class StatusCommand implements Callable<Integer> {
     int nacks = 0;
     int disconnected = 0;
     List<String> versions = new ArrayList<>();
-    for (ProxyEntry p : c.proxies()) {
+    for (ProxyEntry p : v.liveProxies()) {
       if (!p.nackedVersion().isEmpty()) {
         nacks++;
       }
@@ -150,7 +150,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     lines.add(
         "proxies: "
-            + c.proxies().size()
+            + v.liveProxies().size()
             + " (config versions "
             + String.join(",", versions)
             + "; "

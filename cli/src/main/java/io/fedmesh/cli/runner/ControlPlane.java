@@ -1,11 +1,13 @@
 package io.fedmesh.cli.runner;
 
+import io.fedmesh.controller.ControllerExtension;
 import io.fedmesh.controller.FederationController;
 import io.fedmesh.controller.gatewayhealth.GatewayHealthExtension;
 import io.fedmesh.controller.peering.PeeringExtension;
 import io.fedmesh.mirror.MirrorExtension;
 import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.trust.ca.CertificateAuthority;
+import io.vertx.core.Future;
 import io.vertx.core.net.SocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ final class ControlPlane implements AutoCloseable {
   private final String cluster;
   private final List<FederationController> replicas = new ArrayList<>();
   private final List<Boolean> running = new ArrayList<>();
+  private final List<List<ControllerExtension>> extensions = new ArrayList<>();
 
   private ControlPlane(String cluster) {
     this.cluster = cluster;
@@ -49,20 +52,23 @@ final class ControlPlane implements AutoCloseable {
     try {
       for (int i = 0; i < ports.size(); i++) {
         String zone = me.zones().get(i % me.zones().size());
-        FederationController c =
+        List<ControllerExtension> parts =
+            List.of(
+                PeeringExtension.of(ClusterProcess.HOST, gatewayPort, gatewayHealthPort),
+                GatewayHealthExtension.withDefaults(),
+                MirrorExtension.withDefaults());
+        FederationController.Builder b =
             FederationController.builder(me.name(), ca)
                 .host(ClusterProcess.HOST)
                 .catalogPort(ports.get(i))
                 .catalogMembers(members)
                 .replicaId(me.name() + "-controller-" + i)
                 .locality(me.region(), zone)
-                .clock(clock)
-                .extension(PeeringExtension.of(ClusterProcess.HOST, gatewayPort, gatewayHealthPort))
-                .extension(GatewayHealthExtension.withDefaults())
-                .extension(MirrorExtension.withDefaults())
-                .build();
-        plane.replicas.add(ClusterProcess.await(c.start()));
+                .clock(clock);
+        parts.forEach(b::extension);
+        plane.replicas.add(ClusterProcess.await(b.build().start()));
         plane.running.add(true);
+        plane.extensions.add(parts);
       }
       return plane;
     } catch (Exception e) {
@@ -110,8 +116,9 @@ final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Kills replica {@code index} as a crash would (listeners and Hazelcast member gone at once,
-   * nothing deregistered); the replica's description afterwards.
+   * Kills replica {@code index} as a crash of its process would: its peering, probing and mirror
+   * stop (in a shared JVM their threads would otherwise outlive the replica), then its listeners
+   * and Hazelcast member go at once, nothing deregistered. The replica's description afterwards.
    */
   synchronized ClusterStatus.Controller kill(int index) throws Exception {
     if (index < 0 || index >= replicas.size()) {
@@ -139,6 +146,9 @@ final class ControlPlane implements AutoCloseable {
               + " is the last one running in cluster "
               + cluster
               + " (expected: a cluster with another replica to take over)");
+    }
+    for (ControllerExtension e : extensions.get(index)) {
+      ClusterProcess.await(e.close().recover(t -> Future.succeededFuture()));
     }
     ClusterProcess.await(replicas.get(index).kill());
     running.set(index, false);
