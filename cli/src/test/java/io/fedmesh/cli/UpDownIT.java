@@ -136,21 +136,27 @@ class UpDownIT {
     return clusters;
   }
 
+  /** {@code fedmesh call} of reviews from us-east's frontend, JSON report. */
+  private static Cli.Result callReviews(int count, String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "call",
+                "--cluster",
+                "us-east",
+                "--from",
+                "frontend",
+                REVIEWS,
+                "--count",
+                String.valueOf(count),
+                "-o",
+                "json"));
+    args.addAll(List.of(options));
+    return fedmesh(args.toArray(String[]::new));
+  }
+
   private static Map<String, Integer> servedClusters(int count) throws Exception {
-    Cli.Result r =
-        fedmesh(
-            "call",
-            "--cluster",
-            "us-east",
-            "--from",
-            "frontend",
-            REVIEWS,
-            "--count",
-            String.valueOf(count),
-            "--concurrency",
-            "4",
-            "-o",
-            "json");
+    Cli.Result r = callReviews(count, "--concurrency", "4");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     JsonNode report = JSON.readTree(r.out());
     assertThat(report.get("failed").asInt()).isZero();
@@ -169,23 +175,7 @@ class UpDownIT {
     String metrics = "http://" + workload("us-east", "frontend").get("admin").asText() + "/metrics";
     double before = servedFrom(metrics, "us-east");
     CompletableFuture<Cli.Result> calls =
-        CompletableFuture.supplyAsync(
-            () ->
-                fedmesh(
-                    "call",
-                    "--cluster",
-                    "us-east",
-                    "--from",
-                    "frontend",
-                    REVIEWS,
-                    "--count",
-                    "150",
-                    "--rate",
-                    "50",
-                    "--concurrency",
-                    "2",
-                    "-o",
-                    "json"));
+        CompletableFuture.supplyAsync(() -> callReviews(150, "--rate", "50", "--concurrency", "2"));
     // Scale only once the loop is being served locally, so the change lands in its middle.
     await().atMost(WAIT).until(() -> servedFrom(metrics, "us-east") >= before + 10);
     Cli.Result r = fedmesh("scale", "--cluster", "us-east", "reviews=0");
