@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,17 +41,17 @@ final class SidecarCommand implements Callable<Integer> {
 
   @Option(
       names = "--config",
-      required = true,
       paramLabel = "FILE",
-      description = "ProxyConfig YAML.")
+      description = "ProxyConfig YAML (or get config by push: --controller ...).")
   Path config;
 
   @Option(
       names = "--svid",
-      required = true,
       paramLabel = "DIR",
       description = "Directory with svid.crt, svid.key, bundle.json (from 'fedmesh ca issue').")
   Path svidDir;
+
+  @Mixin ControllerOptions controller = new ControllerOptions();
 
   @Option(
       names = "--trust-bundle",
@@ -96,12 +97,12 @@ final class SidecarCommand implements Callable<Integer> {
       int inboundPort,
       int outboundPort,
       int adminPort,
-      ProxyConfigWatcher watcher,
+      AutoCloseable configSource,
       ScheduledExecutorService scheduler)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
-      watcher.close();
+      configSource.close();
       scheduler.shutdownNow();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -114,25 +115,44 @@ final class SidecarCommand implements Callable<Integer> {
     if (appPort < 1 || appPort > 65535) {
       throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
     }
-    WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
+    boolean pushed = controller.given();
+    if (pushed == (config != null || svidDir != null)) {
+      throw new UsageException(
+          "give either --config and --svid (static files) or --controller, --bootstrap,"
+              + " --join-token, --spiffe-id, --ca-bundle, --cluster, --region, --zone (push)");
+    }
     AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
     PrintWriter err = spec.commandLine().getErr();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    ProxyConfigWatcher watcher;
-    try {
-      watcher =
-          ProxyConfigWatcher.builder(config)
-              .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
-              .start(scheduler, snapshot::set);
-    } catch (RuntimeException e) {
-      scheduler.shutdownNow();
-      throw e;
-    }
     Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AutoCloseable configSource = null;
     try {
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      MeshTls tls =
-          MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
+      MeshTls tls;
+      java.util.function.Supplier<io.fedmesh.proxy.push.PushState> pushState = null;
+      if (pushed) {
+        ControllerOptions.Pushed p =
+            controller.start(
+                vertx,
+                io.fedmesh.api.v1.ProxyKind.PROXY_KIND_SIDECAR,
+                scheduler,
+                registry,
+                snapshot::set);
+        configSource = p;
+        snapshot.compareAndSet(null, p.first());
+        tls = p.tls();
+        pushState = p.client()::state;
+      } else {
+        if (config == null || svidDir == null) {
+          throw new UsageException("--config and --svid go together");
+        }
+        WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
+        configSource =
+            ProxyConfigWatcher.builder(config)
+                .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
+                .start(scheduler, snapshot::set);
+        tls = MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
+      }
       int inboundPort =
           await(
               InboundProxy.builder(vertx, tls, appPort)
@@ -148,15 +168,18 @@ final class SidecarCommand implements Callable<Integer> {
               .meterRegistry(registry)
               .build();
       int outboundPort = await(outboundProxy.start());
-      int adminPort =
-          await(
-              SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
-                  .listen(adm.host(), adm.port())
-                  .build()
-                  .start());
-      return new Running(vertx, inboundPort, outboundPort, adminPort, watcher, scheduler);
+      SidecarAdmin.Builder admin =
+          SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
+              .listen(adm.host(), adm.port());
+      if (pushState != null) {
+        admin.pushState(pushState);
+      }
+      int adminPort = await(admin.build().start());
+      return new Running(vertx, inboundPort, outboundPort, adminPort, configSource, scheduler);
     } catch (Exception e) {
-      watcher.close();
+      if (configSource != null) {
+        configSource.close();
+      }
       scheduler.shutdownNow();
       vertx.close();
       throw e;

@@ -701,8 +701,8 @@ public final class FederationController {
     private int catalogPort = -1;
     private List<String> catalogMembers = List.of();
     private String replicaId;
-    private String region = "";
-    private String zone = "";
+    private String region;
+    private String zone;
     private Vertx vertx;
     private MeterRegistry registry;
     private Clock clock = Clock.systemUTC();
@@ -762,7 +762,10 @@ public final class FederationController {
       return this;
     }
 
-    /** The replica's region and zone, as its catalog endpoints report them. */
+    /**
+     * The replica's region and zone, as its catalog endpoints report them; default: the cluster's
+     * name for both.
+     */
     public Builder locality(String region, String zone) {
       this.region = checkLabel("region", region);
       this.zone = checkLabel("zone", zone);
@@ -847,6 +850,10 @@ public final class FederationController {
       }
       if (catalogMembers.isEmpty()) {
         catalogMembers = List.of(host + ":" + catalogPort);
+      }
+      if (region == null) {
+        region = cluster;
+        zone = cluster;
       }
       return new FederationController(this);
     }

@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -51,6 +52,12 @@ public final class ControllerClient implements AutoCloseable {
 
   /** Longest reconnect delay. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+
+  /**
+   * Largest push message accepted (a full snapshot of 10,000 endpoints is about 1.4 MB; Vert.x's
+   * default of 256 KiB would reset the stream on any real cluster).
+   */
+  public static final long MAX_MESSAGE_BYTES = 16L * 1024 * 1024;
 
   private static final System.Logger LOG = System.getLogger(ControllerClient.class.getName());
 
@@ -101,7 +108,9 @@ public final class ControllerClient implements AutoCloseable {
             .setConnectTimeout((int) b.connectTimeout.toMillis())
             .setHttp2KeepAliveTimeout(30)
             .setIdleTimeout(0);
-    this.client = GrpcClient.client(vertx, options);
+    this.client =
+        GrpcClient.client(
+            vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES), options);
     this.next = b.controllers.size() > 1 ? random.nextInt(b.controllers.size()) : 0;
   }
 

@@ -27,6 +27,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A workload's end of the cluster CA ({@code CertificateAuthority.Sign}): the key pair and CSR are
@@ -65,6 +68,18 @@ public final class SvidClient {
       SpiffeId id,
       String joinToken,
       Clock clock) {
+    CertificateRequest csr = CertificateRequest.create(id, KeyAlgorithm.EC_P256);
+    return bootstrapSign(vertx, bootstrap, pinned, csr, joinToken, clock)
+        .map(resp -> issued(csr, resp));
+  }
+
+  private static Future<SignResponse> bootstrapSign(
+      Vertx vertx,
+      List<SocketAddress> bootstrap,
+      TrustBundle pinned,
+      CertificateRequest csr,
+      String joinToken,
+      Clock clock) {
     TrustDomain domain = pinned.trustDomain();
     HttpClientOptions options =
         MeshTls.configureAnonymousClient(
@@ -76,11 +91,8 @@ public final class SvidClient {
             .setUseAlpn(true)
             .setConnectTimeout(5000);
     GrpcClient client = GrpcClient.client(vertx, options);
-    CertificateRequest csr = CertificateRequest.create(id, KeyAlgorithm.EC_P256);
     SignRequest req = SignRequest.newBuilder().setCsrPem(csr.pem()).setJoinToken(joinToken).build();
-    return sign(client, bootstrap, 0, req, null)
-        .map(resp -> issued(csr, resp))
-        .andThen(ar -> client.close());
+    return sign(client, bootstrap, 0, req, null).andThen(ar -> client.close());
   }
 
   /**
@@ -89,6 +101,14 @@ public final class SvidClient {
    */
   public static SvidRenewer.SvidSource renewal(
       Vertx vertx, MeshTls tls, List<SocketAddress> controllers) {
+    GrpcClient client = renewalClient(vertx, tls);
+    return (csr, current) ->
+        sign(client, controllers, 0, SignRequest.newBuilder().setCsrPem(csr.pem()).build(), null)
+            .map(resp -> issued(csr, resp).svid().chain())
+            .toCompletionStage();
+  }
+
+  private static GrpcClient renewalClient(Vertx vertx, MeshTls tls) {
     TrustDomain domain = tls.currentSvid().id().trustDomain();
     HttpClientOptions options =
         tls.configureClient(
@@ -96,11 +116,49 @@ public final class SvidClient {
             .setProtocolVersion(HttpVersion.HTTP_2)
             .setUseAlpn(true)
             .setConnectTimeout(5000);
-    GrpcClient client = GrpcClient.client(vertx, options);
-    return (csr, current) ->
-        sign(client, controllers, 0, SignRequest.newBuilder().setCsrPem(csr.pem()).build(), null)
-            .map(resp -> issued(csr, resp).svid().chain())
-            .toCompletionStage();
+    return GrpcClient.client(vertx, options);
+  }
+
+  /**
+   * The whole life of a workload's SVID as one {@link SvidRenewer.SvidSource}: the first request
+   * (no current SVID) goes to {@code bootstrap} with {@code joinToken}; later ones renew over the
+   * mTLS listeners {@code controllers} with {@code tls} (read when first needed: make it from the
+   * first SVID). {@code onBundles} hears the bundle set of every response.
+   */
+  public static SvidRenewer.SvidSource lifecycle(
+      Vertx vertx,
+      List<SocketAddress> bootstrap,
+      TrustBundle pinned,
+      String joinToken,
+      List<SocketAddress> controllers,
+      Supplier<MeshTls> tls,
+      Consumer<List<TrustBundle>> onBundles,
+      Clock clock) {
+    AtomicReference<GrpcClient> renewals = new AtomicReference<>();
+    return (csr, current) -> {
+      Future<SignResponse> signed;
+      if (current == null) {
+        signed = bootstrapSign(vertx, bootstrap, pinned, csr, joinToken, clock);
+      } else {
+        GrpcClient client =
+            renewals.updateAndGet(c -> c != null ? c : renewalClient(vertx, tls.get()));
+        signed =
+            sign(
+                client,
+                controllers,
+                0,
+                SignRequest.newBuilder().setCsrPem(csr.pem()).build(),
+                null);
+      }
+      return signed
+          .map(
+              resp -> {
+                Issued issued = issued(csr, resp);
+                onBundles.accept(issued.bundles());
+                return issued.svid().chain();
+              })
+          .toCompletionStage();
+    };
   }
 
   private static Future<SignResponse> sign(
