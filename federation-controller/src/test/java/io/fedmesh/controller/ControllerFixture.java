@@ -25,8 +25,20 @@ public final class ControllerFixture implements AutoCloseable {
   public static ControllerFixture start(
       String cluster, int count, Consumer<FederationController.Builder> customize)
       throws Exception {
-    CertificateAuthority ca =
-        CertificateAuthority.builder(TrustDomain.of(cluster + ".fedmesh.local")).build();
+    return start(
+        cluster,
+        CertificateAuthority.builder(TrustDomain.of(cluster + ".fedmesh.local")).build(),
+        count,
+        customize);
+  }
+
+  /** {@code count} replicas of cluster {@code cluster} with CA {@code ca}, started and joined. */
+  public static ControllerFixture start(
+      String cluster,
+      CertificateAuthority ca,
+      int count,
+      Consumer<FederationController.Builder> customize)
+      throws Exception {
     ControllerFixture f = new ControllerFixture(cluster, ca);
     List<Integer> ports = FreePorts.take(count);
     List<String> members = new ArrayList<>();

@@ -297,14 +297,15 @@ public final class ServiceMirror implements AutoCloseable {
   }
 
   private void handle(MirrorEvent event) {
+    View v = read();
     // One branch per event type (Java 17: no pattern switch).
     if (event instanceof RemoteServiceExported e) {
-      reconcileName(e.service().namespace(), e.service().name());
+      reconcileName(v, e.service().namespace(), e.service().name());
     } else if (event instanceof RemoteServiceUnexported e) {
-      reconcileName(e.namespace(), e.name());
+      reconcileName(v, e.namespace(), e.name());
     } else if (event instanceof ClusterUnlinked e) {
       LOG.info("cluster {} unlinked: removing its imports", e.cluster());
-      reconcileCluster(e.cluster());
+      reconcileCluster(v, e.cluster());
     } else if (event instanceof LinkLost e) {
       long due = e.sinceMillis() + lostBound.toMillis() - clock.millis();
       if (due > 0) {
@@ -313,74 +314,126 @@ public final class ServiceMirror implements AutoCloseable {
             e.cluster(),
             e.reason(),
             due);
-        later(() -> guarded(() -> reconcileCluster(e.cluster())), due + 1);
+        later(() -> guarded(() -> reconcileCluster(read(), e.cluster())), due + 1);
       }
-      reconcileCluster(e.cluster());
+      reconcileCluster(v, e.cluster());
     } else if (event instanceof LinkRecovered e) {
-      reconcileCluster(e.cluster());
+      reconcileCluster(v, e.cluster());
     } else if (event instanceof LocalServiceChanged e) {
-      reconcileName(e.namespace(), e.name());
-      for (LinkEntry l : catalog.links()) {
-        String suffix = "-" + l.cluster();
+      reconcileName(v, e.namespace(), e.name());
+      for (String cluster : v.links.keySet()) {
+        String suffix = "-" + cluster;
         if (e.name().endsWith(suffix) && e.name().length() > suffix.length()) {
-          reconcileName(e.namespace(), e.name().substring(0, e.name().length() - suffix.length()));
+          reconcileName(
+              v, e.namespace(), e.name().substring(0, e.name().length() - suffix.length()));
         }
       }
     } else if (event instanceof Resync) {
-      resync();
+      resync(v);
     }
   }
 
-  private void resync() {
-    Set<String> names = new TreeSet<>();
-    for (ImportEntry i : catalog.imports()) {
-      names.add(Catalog.serviceKey(i.namespace(), i.name()));
+  /**
+   * What one event's decisions read, read once (a resync is then linear in the catalog's size, not
+   * quadratic). Names are decided independently, so a view stays valid through one event.
+   */
+  private static final class View {
+    final Map<String, LinkEntry> links = new TreeMap<>();
+    final Map<String, RemoteExports> exports = new HashMap<>();
+    final Map<String, GatewayEntry> gateways = new TreeMap<>();
+    final Map<String, List<ImportEntry>> imports = new HashMap<>();
+    final Map<String, List<MirrorCondition>> conditions = new HashMap<>();
+
+    List<ImportEntry> imports(String namespace, String name) {
+      return imports.getOrDefault(Catalog.serviceKey(namespace, name), List.of());
     }
+
+    List<MirrorCondition> conditions(String namespace, String name) {
+      return conditions.getOrDefault(Catalog.serviceKey(namespace, name), List.of());
+    }
+
+    Optional<ImportEntry> offered(String cluster, String namespace, String name) {
+      RemoteExports r = exports.get(cluster);
+      if (r == null) {
+        return Optional.empty();
+      }
+      return r.services().stream()
+          .filter(s -> s.namespace().equals(namespace) && s.name().equals(name))
+          .findFirst();
+    }
+
+    /** Every service name this view knows of from {@code cluster}, or from all when null. */
+    Set<String> names(String cluster) {
+      Set<String> names = new TreeSet<>();
+      for (List<ImportEntry> held : imports.values()) {
+        for (ImportEntry i : held) {
+          if (cluster == null || i.cluster().equals(cluster)) {
+            names.add(Catalog.serviceKey(i.namespace(), i.name()));
+          }
+        }
+      }
+      for (RemoteExports r : exports.values()) {
+        if (cluster == null || r.cluster().equals(cluster)) {
+          r.services().forEach(s -> names.add(Catalog.serviceKey(s.namespace(), s.name())));
+        }
+      }
+      for (List<MirrorCondition> held : conditions.values()) {
+        for (MirrorCondition c : held) {
+          if (cluster == null || c.cluster().equals(cluster)) {
+            names.add(Catalog.serviceKey(c.namespace(), c.name()));
+          }
+        }
+      }
+      return names;
+    }
+  }
+
+  private View read() {
+    View v = new View();
     for (LinkEntry l : catalog.links()) {
-      RemoteExports.of(catalog, l.cluster())
-          .ifPresent(
-              r ->
-                  r.services()
-                      .forEach(s -> names.add(Catalog.serviceKey(s.namespace(), s.name()))));
+      v.links.put(l.cluster(), l);
+    }
+    for (RemoteExports r : RemoteExports.all(catalog)) {
+      if (v.links.containsKey(r.cluster())) {
+        v.exports.put(r.cluster(), r);
+      }
+    }
+    for (GatewayEntry g : catalog.gateways()) {
+      v.gateways.put(g.cluster(), g);
+    }
+    for (ImportEntry i : catalog.imports()) {
+      v.imports
+          .computeIfAbsent(Catalog.serviceKey(i.namespace(), i.name()), k -> new ArrayList<>())
+          .add(i);
     }
     for (MirrorCondition c : MirrorCondition.all(catalog)) {
-      names.add(Catalog.serviceKey(c.namespace(), c.name()));
+      v.conditions
+          .computeIfAbsent(Catalog.serviceKey(c.namespace(), c.name()), k -> new ArrayList<>())
+          .add(c);
     }
-    for (String key : names) {
+    return v;
+  }
+
+  private void resync(View v) {
+    for (String key : v.names(null)) {
       int slash = key.indexOf('/');
-      reconcileName(key.substring(0, slash), key.substring(slash + 1));
+      reconcileName(v, key.substring(0, slash), key.substring(slash + 1));
     }
     List<ImportEntry> all = catalog.imports();
     importCount.set(all.size());
     if (sink != null) {
-      Map<String, GatewayEntry> gateways = new TreeMap<>();
-      for (GatewayEntry g : catalog.gateways()) {
-        gateways.put(g.cluster(), g);
-      }
       try {
-        sink.resync(all, gateways);
+        sink.resync(all, v.gateways);
       } catch (RuntimeException e) {
         sinkFailed("resync", e);
       }
     }
   }
 
-  private void reconcileCluster(String cluster) {
-    Set<String> names = new TreeSet<>();
-    for (ImportEntry i : catalog.imports(cluster)) {
-      names.add(Catalog.serviceKey(i.namespace(), i.name()));
-    }
-    RemoteExports.of(catalog, cluster)
-        .ifPresent(
-            r -> r.services().forEach(s -> names.add(Catalog.serviceKey(s.namespace(), s.name()))));
-    for (MirrorCondition c : MirrorCondition.all(catalog)) {
-      if (c.cluster().equals(cluster)) {
-        names.add(Catalog.serviceKey(c.namespace(), c.name()));
-      }
-    }
-    for (String key : names) {
+  private void reconcileCluster(View v, String cluster) {
+    for (String key : v.names(cluster)) {
       int slash = key.indexOf('/');
-      reconcileName(key.substring(0, slash), key.substring(slash + 1));
+      reconcileName(v, key.substring(0, slash), key.substring(slash + 1));
     }
   }
 
@@ -388,31 +441,23 @@ public final class ServiceMirror implements AutoCloseable {
    * Decides the imports of one service name across every linked cluster: what is imported, with
    * which reachability, and which exports are refused with a condition.
    */
-  private void reconcileName(String namespace, String name) {
+  private void reconcileName(View v, String namespace, String name) {
     long now = clock.millis();
-    Map<String, LinkEntry> links = new TreeMap<>();
-    for (LinkEntry l : catalog.links()) {
-      links.put(l.cluster(), l);
-    }
     Optional<ServiceEntry> local = catalog.service(namespace, name);
     List<PortEntry> reference = local.map(ServiceEntry::ports).orElse(null);
     String referenceSource = "the local service " + Catalog.serviceKey(namespace, name);
     Map<String, ImportEntry> accepted = new TreeMap<>();
     Map<String, MirrorCondition> conditions = new TreeMap<>();
-    for (LinkEntry link : links.values()) {
+    for (LinkEntry link : v.links.values()) {
       String cluster = link.cluster();
-      Optional<ImportEntry> offered =
-          RemoteExports.of(catalog, cluster).stream()
-              .flatMap(r -> r.services().stream())
-              .filter(s -> s.namespace().equals(namespace) && s.name().equals(name))
-              .findFirst();
+      Optional<ImportEntry> offered = v.offered(cluster, namespace, name);
       if (offered.isEmpty()) {
         continue;
       }
       ImportEntry o = offered.get();
       String invalid = invalid(o);
       if (invalid != null) {
-        conditions.put(cluster, condition(INVALID_EXPORT, o, invalid, now));
+        conditions.put(cluster, condition(v, INVALID_EXPORT, o, invalid, now));
         continue;
       }
       String perCluster = name + "-" + cluster;
@@ -420,6 +465,7 @@ public final class ServiceMirror implements AutoCloseable {
         conditions.put(
             cluster,
             condition(
+                v,
                 MirrorCondition.NAME_CLASH,
                 o,
                 "the local service "
@@ -446,6 +492,7 @@ public final class ServiceMirror implements AutoCloseable {
           conditions.put(
               cluster,
               condition(
+                  v,
                   MirrorCondition.PORT_CLASH,
                   o,
                   Catalog.serviceKey(namespace, name)
@@ -480,20 +527,21 @@ public final class ServiceMirror implements AutoCloseable {
               o.ports(),
               o.identities(),
               o.localities(),
-              reachable(link, now)));
+              reachable(v, link, now)));
     }
-    apply(namespace, name, accepted, conditions);
+    apply(v, namespace, name, accepted, conditions);
   }
 
   private void apply(
+      View v,
       String namespace,
       String name,
       Map<String, ImportEntry> accepted,
       Map<String, MirrorCondition> conditions) {
-    for (ImportEntry held : catalog.imports()) {
-      if (held.namespace().equals(namespace)
-          && held.name().equals(name)
-          && !accepted.containsKey(held.cluster())) {
+    Map<String, ImportEntry> heldByCluster = new HashMap<>();
+    for (ImportEntry held : v.imports(namespace, name)) {
+      heldByCluster.put(held.cluster(), held);
+      if (!accepted.containsKey(held.cluster())) {
         catalog.removeImport(held);
         importCount.decrementAndGet();
         LOG.info("import {} removed", held.key());
@@ -504,12 +552,6 @@ public final class ServiceMirror implements AutoCloseable {
             sinkFailed("removed", e);
           }
         }
-      }
-    }
-    Map<String, ImportEntry> heldByCluster = new HashMap<>();
-    for (ImportEntry held : catalog.imports()) {
-      if (held.namespace().equals(namespace) && held.name().equals(name)) {
-        heldByCluster.put(held.cluster(), held);
       }
     }
     for (ImportEntry want : accepted.values()) {
@@ -526,25 +568,23 @@ public final class ServiceMirror implements AutoCloseable {
       }
       if (sink != null) {
         try {
-          sink.imported(want, catalog.gateway(want.cluster()).orElse(null));
+          sink.imported(want, v.gateways.get(want.cluster()));
         } catch (RuntimeException e) {
           sinkFailed("imported", e);
         }
       }
     }
     var stored = catalog.state(MirrorCondition.STATE_MAP);
-    for (MirrorCondition held : MirrorCondition.all(catalog)) {
-      if (held.namespace().equals(namespace)
-          && held.name().equals(name)
-          && !conditions.containsKey(held.cluster())) {
+    Map<String, MirrorCondition> heldConditions = new HashMap<>();
+    for (MirrorCondition held : v.conditions(namespace, name)) {
+      heldConditions.put(held.cluster(), held);
+      if (!conditions.containsKey(held.cluster())) {
         stored.delete(held.key());
         LOG.info("condition {} on {} cleared", held.type(), held.key());
       }
     }
     for (MirrorCondition c : conditions.values()) {
-      String heldJson = stored.get(c.key());
-      MirrorCondition held =
-          heldJson == null ? null : Catalog.decode(heldJson, MirrorCondition.class);
+      MirrorCondition held = heldConditions.get(c.cluster());
       if (held != null && held.type().equals(c.type()) && held.message().equals(c.message())) {
         continue;
       }
@@ -557,8 +597,8 @@ public final class ServiceMirror implements AutoCloseable {
   // ---- rules
   // ----------------------------------------------------------------------------------------
 
-  private boolean reachable(LinkEntry link, long now) {
-    Optional<Long> since = lostSince(link, catalog.gateway(link.cluster()));
+  private boolean reachable(View v, LinkEntry link, long now) {
+    Optional<Long> since = lostSince(link, Optional.ofNullable(v.gateways.get(link.cluster())));
     return since.isEmpty() || now - since.get() < lostBound.toMillis();
   }
 
@@ -669,13 +709,11 @@ public final class ServiceMirror implements AutoCloseable {
     return String.join(", ", out);
   }
 
-  private MirrorCondition condition(String type, ImportEntry o, String message, long now) {
-    String key = o.cluster() + "/" + Catalog.serviceKey(o.namespace(), o.name());
-    String heldJson = catalog.state(MirrorCondition.STATE_MAP).get(key);
+  private static MirrorCondition condition(
+      View v, String type, ImportEntry o, String message, long now) {
     long since = now;
-    if (heldJson != null) {
-      MirrorCondition held = Catalog.decode(heldJson, MirrorCondition.class);
-      if (held.type().equals(type)) {
+    for (MirrorCondition held : v.conditions(o.namespace(), o.name())) {
+      if (held.cluster().equals(o.cluster()) && held.type().equals(type)) {
         since = held.sinceMillis();
       }
     }

@@ -4,6 +4,7 @@ import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.GatewayEntry;
 import io.fedmesh.controller.catalog.LinkEntry;
 import io.fedmesh.controller.peering.PeerAddress;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -108,7 +109,7 @@ public final class GatewayProber {
                   new HttpClientOptions()
                       .setKeepAlive(true)
                       .setConnectTimeout((int) Math.max(1, interval.toMillis())),
-                  id -> id.trustDomain().equals(trustDomain)));
+                  SystemIdentities.gateway(trustDomain)::equals));
     }
   }
 

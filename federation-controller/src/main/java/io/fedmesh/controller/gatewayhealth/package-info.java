@@ -8,13 +8,14 @@
  *
  * <p>{@code GET /health} on the gateway's mTLS health listener ({@code EastWestGateway}'s port
  * 15444 by default; its address comes from the peer's {@code PeerHello}, kept in {@code
- * PeerAddress}), presenting the controller's SVID and accepting any SVID of the linked cluster's
- * trust domain. 200 is a success and its body gives the load ({@code load}, or {@code
- * activeConnections} over the gateway's default limit of 10,000); any other status, a TLS or
- * connection failure, or no answer within one interval is a failure. The alternative, a TLS connect
- * through the gateway's data port to the remote controller, was not chosen: it would also fail when
- * only the remote controller is down, and take a healthy data path out of routing (the "false
- * gateway down after a controller restart" of Linkerd #8022).
+ * PeerAddress}), presenting the controller's SVID and accepting only the linked cluster's gateway
+ * identity ({@code spiffe://<its td>/ns/fedmesh-system/sa/east-west-gateway}). 200 is a success and
+ * its body gives the load ({@code load}, or {@code activeConnections} over the gateway's default
+ * limit of 10,000); any other status, a TLS or connection failure, or no answer within one interval
+ * is a failure. The alternative, a TLS connect through the gateway's data port to the remote
+ * controller, was not chosen: it would also fail when only the remote controller is down, and take
+ * a healthy data path out of routing (the "false gateway down after a controller restart" of
+ * Linkerd #8022).
  *
  * <h2>Timing</h2>
  *

@@ -8,9 +8,12 @@ import io.fedmesh.api.v1.PeerHello;
 import io.fedmesh.api.v1.PeerMessage;
 import io.fedmesh.api.v1.TrustBundleDocument;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.streams.WriteStream;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,7 @@ final class PeerSession {
   private final boolean dialed;
   private final Context context;
   private final WriteStream<PeerMessage> out;
-  private final Runnable endOut;
+  private final Supplier<Future<Void>> endOut;
   private long lastReceivedNanos;
   private long timer = -1;
   private boolean closed;
@@ -46,7 +49,7 @@ final class PeerSession {
       boolean dialed,
       Context context,
       WriteStream<PeerMessage> out,
-      Runnable endOut) {
+      Supplier<Future<Void>> endOut) {
     this.peering = peering;
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.dialed = dialed;
@@ -133,18 +136,26 @@ final class PeerSession {
         });
   }
 
-  /** Tells the peer the link is gone, then closes. */
-  void goodbye(String reason) {
+  /**
+   * Tells the peer the link is gone, then ends the stream.
+   *
+   * @return completes once the goodbye and the end of the stream are written (close the connection
+   *     only then, or the goodbye may be lost)
+   */
+  Future<Void> goodbye(String reason) {
+    Promise<Void> written = Promise.promise();
     context.runOnContext(
         v -> {
-          if (!closed) {
-            send(
-                PeerMessage.newBuilder()
-                    .setGoodbye(Goodbye.newBuilder().setReason(reason))
-                    .build());
-            close("unlinked: " + reason);
+          if (closed) {
+            written.complete();
+            return;
           }
+          send(PeerMessage.newBuilder().setGoodbye(Goodbye.newBuilder().setReason(reason)).build());
+          Future<Void> ended = endOut.get();
+          closed("unlinked: " + reason);
+          ended.onComplete(ar -> written.complete());
         });
+    return written.future();
   }
 
   /** A message from the peer. */
@@ -180,7 +191,7 @@ final class PeerSession {
         LOG.info("cluster {} unlinked from its side: {}", cluster, m.getGoodbye().getReason());
         closed = true;
         cancelTimer();
-        endOut.run();
+        endOut.get();
         peering.goodbyeReceived(this, m.getGoodbye().getReason());
         onClose.run();
       }
@@ -206,7 +217,7 @@ final class PeerSession {
     if (closed) {
       return;
     }
-    endOut.run();
+    endOut.get();
     closed(reason);
   }
 

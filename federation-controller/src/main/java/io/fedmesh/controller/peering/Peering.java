@@ -271,10 +271,11 @@ public final class Peering {
                               PeeringException.Kind.NOT_FOUND,
                               "no link to cluster '" + cluster + "'"));
           PeerSession s = sessions.get(cluster);
-          if (s != null) {
-            s.goodbye("cluster " + self.cluster() + " unlinked " + cluster);
-          }
-          removeLocally(link);
+          Future<Void> said =
+              s == null
+                  ? Future.succeededFuture()
+                  : s.goodbye("cluster " + self.cluster() + " unlinked " + cluster);
+          removeLocally(link, said);
           return null;
         });
   }
@@ -542,11 +543,11 @@ public final class Peering {
             });
   }
 
-  private static void endQuietly(GrpcServerRequest<PeerMessage, PeerMessage> req) {
+  private static Future<Void> endQuietly(GrpcServerRequest<PeerMessage, PeerMessage> req) {
     try {
-      req.response().end();
+      return req.response().end();
     } catch (IllegalStateException e) {
-      // already ended
+      return Future.succeededFuture(); // already ended
     }
   }
 
@@ -640,11 +641,11 @@ public final class Peering {
             });
   }
 
-  private static void endQuietly(GrpcClientRequest<PeerMessage, PeerMessage> req) {
+  private static Future<Void> endQuietly(GrpcClientRequest<PeerMessage, PeerMessage> req) {
     try {
-      req.end();
+      return req.end();
     } catch (IllegalStateException e) {
-      // already ended
+      return Future.succeededFuture(); // already ended
     }
   }
 
@@ -789,7 +790,7 @@ public final class Peering {
     sessions.remove(s.cluster(), s);
     blocking(
         () -> {
-          catalog.link(s.cluster()).ifPresent(this::removeLocally);
+          catalog.link(s.cluster()).ifPresent(l -> removeLocally(l, Future.succeededFuture()));
           return null;
         });
   }
@@ -812,7 +813,10 @@ public final class Peering {
     }
   }
 
-  private void removeLocally(LinkEntry link) {
+  /**
+   * Removes what the link brought; the dial client closes once {@code said} (goodbye) is written.
+   */
+  private void removeLocally(LinkEntry link, Future<Void> said) {
     String cluster = link.cluster();
     catalog.removeLink(cluster);
     RemoteExports.remove(catalog, cluster);
@@ -830,7 +834,7 @@ public final class Peering {
     failedDials.remove(cluster);
     HttpClient c = dialClients.remove(cluster);
     if (c != null) {
-      c.close();
+      said.onComplete(ar -> c.close());
     }
     LOG.info("unlinked {}", cluster);
   }
@@ -856,7 +860,14 @@ public final class Peering {
               .onSuccess(
                   present -> {
                     if (!present) {
-                      s.goodbye("cluster " + self.cluster() + " unlinked " + change.key());
+                      s.goodbye("cluster " + self.cluster() + " unlinked " + change.key())
+                          .onComplete(
+                              ar -> {
+                                HttpClient c = dialClients.remove(change.key());
+                                if (c != null) {
+                                  c.close();
+                                }
+                              });
                     }
                   });
         }
@@ -953,8 +964,12 @@ public final class Peering {
         new InetSocketAddress(InetAddress.getByAddress(sni, ip.getAddress()), port));
   }
 
+  /**
+   * Runs catalog work off the event loop, in order per calling context: a stream's writes
+   * (connected, export sets, lost) land in the order they happened.
+   */
   private <T> Future<T> blocking(Callable<T> work) {
-    return vertx.executeBlocking(work, false);
+    return vertx.executeBlocking(work, true);
   }
 
   static PeeringException asPeering(Throwable t) {

@@ -16,8 +16,8 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.push.SystemIdentities;
-import io.fedmesh.testing.FreePorts;
 import io.fedmesh.trust.KeyAlgorithm;
+import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -57,6 +58,7 @@ public final class PeerCluster implements AutoCloseable {
   public final Peering peering;
   public final Locality locality;
   public EastWestGateway gateway;
+  private volatile BundleSet bundles;
   private final int gatewayPort;
   private final int gatewayHealthPort;
 
@@ -88,9 +90,16 @@ public final class PeerCluster implements AutoCloseable {
       throws Exception {
     this.name = name;
     this.locality = new Locality(name, name + "-a", name);
-    List<Integer> gw = FreePorts.take(2);
-    this.gatewayPort = gw.get(0);
-    this.gatewayHealthPort = gw.get(1);
+    this.trustDomain = TrustDomain.of(name + ".fedmesh.local");
+    this.ca = CertificateAuthority.builder(trustDomain).build();
+    this.vertx = Vertx.vertx();
+    // The gateway binds first (ephemeral ports the controllers' own port-0 listeners cannot
+    // take), so its address can go into the peering extension; its routes come once the
+    // replicas registered.
+    this.gateway =
+        await(gatewayBuilder(emptySnapshot()).port(0).healthPort(0).build().start(vertx));
+    this.gatewayPort = gateway.port();
+    this.gatewayHealthPort = gateway.healthPort();
     Consumer<Peering.Builder> timings =
         b ->
             options.accept(
@@ -101,6 +110,7 @@ public final class PeerCluster implements AutoCloseable {
     this.controllers =
         ControllerFixture.start(
             name,
+            ca,
             replicas,
             b -> {
               PeeringExtension e =
@@ -110,32 +120,38 @@ public final class PeerCluster implements AutoCloseable {
               replica.accept(b);
             });
     FederationController first = controllers.first();
-    this.ca = controllers.ca;
-    this.trustDomain = first.trustDomain();
-    this.vertx = first.context().vertx();
+    this.bundles = first.context().bundles();
     this.catalog = first.catalog();
     this.controllerTls = first.context().tls();
     this.peering = extensions.get(0).peering();
-    restartGateway();
+    gateway.update(gatewaySnapshot());
   }
 
-  /** Starts the gateway (again) on its ports, routing to the replicas registered now. */
+  private EastWestGateway.Builder gatewayBuilder(ProxySnapshot routes) {
+    return EastWestGateway.builder(routes)
+        .host("127.0.0.1")
+        .adminPort(0)
+        .healthHost("127.0.0.1")
+        .peerTls(
+            MeshTls.builder(
+                    svid(SystemIdentities.gateway(trustDomain)),
+                    d -> bundles == null ? Optional.empty() : bundles.get(d))
+                .build());
+  }
+
+  /** Starts the gateway again on its ports, routing to the replicas registered now. */
   public void restartGateway() throws Exception {
     gateway =
         await(
-            EastWestGateway.builder(gatewaySnapshot())
-                .host("127.0.0.1")
+            gatewayBuilder(gatewaySnapshot())
                 .port(gatewayPort)
-                .adminPort(0)
-                .healthHost("127.0.0.1")
                 .healthPort(gatewayHealthPort)
-                .peerTls(
-                    MeshTls.builder(
-                            svid(SystemIdentities.gateway(trustDomain)),
-                            controllers.first().context().bundles())
-                        .build())
                 .build()
                 .start(vertx));
+  }
+
+  private ProxySnapshot emptySnapshot() {
+    return new ProxySnapshot(1, name, locality, Map.of(), Map.of(), AuthorizationPolicy.ALLOW_MESH);
   }
 
   /** Stops the gateway at once, cutting the connections through it. */
@@ -213,7 +229,11 @@ public final class PeerCluster implements AutoCloseable {
         await(gateway.close());
       }
     } finally {
-      controllers.close();
+      try {
+        controllers.close();
+      } finally {
+        await(vertx.close());
+      }
     }
   }
 }
