@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -55,31 +56,41 @@ final class ProxyControl implements AutoCloseable {
       Consumer<ProxySnapshot> onSnapshot) {
     return admin
         .call(a -> a.createJoinToken(id.toString(), 1, JOIN_TOKEN_TTL))
-        .compose(token -> SvidClient.bootstrap(vertx, plane.bootstrap(), pinned, id, token, clock))
         .compose(
-            issued -> {
-              TrustBundle own =
-                  issued.bundles().stream()
-                      .filter(b -> b.trustDomain().equals(pinned.trustDomain()))
-                      .findFirst()
-                      .orElse(pinned);
-              BundleSet.Builder set = BundleSet.builder(own);
-              issued.bundles().stream().filter(b -> b != own).forEach(set::add);
-              BundleSet bundles = set.build();
-              MeshTls tls = MeshTls.builder(issued.svid(), bundles).clock(clock).build();
+            token -> {
+              BundleSet bundles = BundleSet.of(pinned);
+              AtomicReference<MeshTls> tls = new AtomicReference<>();
+              // The first CSR goes with the join token, later ones with the current SVID.
               SvidRenewer renewer =
-                  SvidRenewer.builder(id, SvidClient.renewal(vertx, tls, plane.mtls()), scheduler)
+                  SvidRenewer.builder(
+                          id,
+                          SvidClient.lifecycle(
+                              vertx,
+                              plane.bootstrap(),
+                              pinned,
+                              token,
+                              plane.mtls(),
+                              tls::get,
+                              issued -> issued.forEach(bundles::update),
+                              clock),
+                          scheduler)
                       .clock(clock)
                       .build();
-              renewer.addListener(tls::updateSvid);
-              ControllerClient push =
-                  ControllerClient.builder(vertx, tls, bundles, node, plane.mtls(), onSnapshot)
-                      .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
-                      .build();
-              ProxyControl pc = new ProxyControl(tls, push, renewer);
-              return push.start()
-                  .compose(first -> Future.fromCompletionStage(renewer.start()).map(svid -> pc))
-                  .onFailure(t -> pc.close());
+              return Future.fromCompletionStage(renewer.start())
+                  .compose(
+                      svid -> {
+                        MeshTls meshTls = MeshTls.builder(svid, bundles).clock(clock).build();
+                        tls.set(meshTls);
+                        renewer.addListener(meshTls::updateSvid);
+                        ControllerClient push =
+                            ControllerClient.builder(
+                                    vertx, meshTls, bundles, node, plane.mtls(), onSnapshot)
+                                .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
+                                .build();
+                        ProxyControl pc = new ProxyControl(meshTls, push, renewer);
+                        return push.start().map(first -> pc).onFailure(t -> pc.close());
+                      })
+                  .onFailure(t -> renewer.close());
             });
   }
 
