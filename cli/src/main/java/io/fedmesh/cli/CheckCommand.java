@@ -1,8 +1,16 @@
 package io.fedmesh.cli;
 
+import io.fedmesh.cli.RunningTopology.ClusterView;
 import io.fedmesh.cli.runner.ClusterStatus;
+import io.fedmesh.cli.runner.ControlPlaneStatus;
 import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.controller.catalog.GatewayEntry;
+import io.fedmesh.controller.catalog.ImportEntry;
+import io.fedmesh.controller.catalog.LinkEntry;
+import io.fedmesh.controller.catalog.LocalityCount;
+import io.fedmesh.controller.catalog.ProxyEntry;
 import io.fedmesh.proxy.config.Topology;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.internal.Pem;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,11 +31,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "check",
-    header = "Diagnose a run: processes, links, gateways, healthy endpoints, certificate expiry.",
+    header =
+        "Diagnose a run: certificates, controllers, clock skew, links, gateway probes, services,"
+            + " NACKed configs.",
     sortOptions = false)
 final class CheckCommand implements Callable<Integer> {
   /** A CA or operator certificate expiring within this is reported. */
   static final Duration EXPIRY_WARNING = Duration.ofHours(2);
+
+  /** Clock skew between a controller and this machine beyond which the check fails. */
+  static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(1);
 
   @Spec CommandSpec spec;
 
@@ -49,42 +62,111 @@ final class CheckCommand implements Callable<Integer> {
       expiry(
           checks, c.name(), "operator SVID", state.operatorDir(c.name()).resolve("svid.crt"), now);
     }
-    List<ClusterStatus> statuses = RunningTopology.statuses(state);
-    for (ClusterStatus s : statuses) {
-      checks.add(new Check(s.cluster(), "process", true, "pid " + s.pid() + " answers", ""));
+    for (ClusterView v : RunningTopology.views(state, Fedmesh.of(spec).clock())) {
+      String cluster = v.cluster();
+      ClusterStatus p = v.platform();
+      ControlPlaneStatus c = v.control();
+      String log = "see " + state.logFile(cluster);
+      checks.add(new Check(cluster, "process", true, "pid " + p.pid() + " answers", ""));
+      for (ClusterStatus.Controller r : p.controllers()) {
+        checks.add(
+            new Check(
+                cluster,
+                "controller " + r.replicaId(),
+                r.running(),
+                r.running() ? r.mtls() + (r.leader() ? " (leader)" : "") : "not running",
+                "the other replicas serve the catalog and the proxies; restart the run"
+                    + " (fedmesh down; fedmesh up) to get it back"));
+      }
+      long skew = Math.abs(v.clockSkewMillis()) - v.skewToleranceMillis();
       checks.add(
           new Check(
-              s.cluster(),
+              cluster,
+              "clock skew",
+              skew <= MAX_CLOCK_SKEW.toMillis(),
+              "controller "
+                  + c.replicaId()
+                  + " is "
+                  + v.clockSkewMillis()
+                  + " ms off this machine (±"
+                  + v.skewToleranceMillis()
+                  + " ms)",
+              "sync the clocks (NTP): SVID validity and probe timing assume skew under "
+                  + MAX_CLOCK_SKEW.toMillis()
+                  + " ms"));
+      checks.add(
+          new Check(
+              cluster,
               "gateway",
-              s.gateway().ready(),
-              s.gateway().address() + (s.gateway().ready() ? " ready" : " not ready"),
-              "see " + state.logFile(s.cluster())));
-      for (ClusterStatus.Link l : s.links()) {
+              p.gateway().ready(),
+              p.gateway().address() + (p.gateway().ready() ? " ready" : " not ready"),
+              log));
+      for (LinkEntry l : c.links()) {
         boolean ok = l.state().equals("connected");
         checks.add(
             new Check(
-                s.cluster(),
+                cluster,
                 "link " + l.cluster(),
                 ok,
-                ok ? "gateway " + l.gateway() : "no gateway address for " + l.cluster(),
+                l.state() + (l.detail().isEmpty() ? "" : ": " + l.detail()),
                 "is cluster "
                     + l.cluster()
-                    + " up? fedmesh status; its log: "
+                    + " up and its gateway reachable? fedmesh gateways; its log: "
                     + state.logFile(l.cluster())));
       }
-      for (ClusterStatus.ServiceView v : s.services()) {
-        int healthy = v.localities().stream().mapToInt(ClusterStatus.LocalityView::healthy).sum();
+      for (GatewayEntry g : c.gateways()) {
+        if (g.cluster().equals(cluster)) {
+          continue;
+        }
         checks.add(
             new Check(
-                s.cluster(),
-                "service " + v.namespace() + "/" + v.name(),
+                cluster,
+                "gateway of " + g.cluster(),
+                g.healthy(),
+                g.host() + ":" + g.port() + (g.healthy() ? " answers probes" : " " + g.detail()),
+                "routes through it are out until it answers again; its log: "
+                    + state.logFile(g.cluster())));
+      }
+      for (ControlPlaneStatus.ServiceSummary svc : c.services()) {
+        if (svc.namespace().equals(SystemIdentities.NAMESPACE)) {
+          continue;
+        }
+        int healthy = svc.localities().stream().mapToInt(LocalityCount::healthy).sum();
+        for (ImportEntry i : c.imports()) {
+          if (i.reachable()
+              && i.namespace().equals(svc.namespace())
+              && i.name().equals(svc.name())) {
+            healthy += i.localities().stream().mapToInt(LocalityCount::healthy).sum();
+          }
+        }
+        checks.add(
+            new Check(
+                cluster,
+                "service " + svc.namespace() + "/" + svc.name(),
                 healthy > 0,
-                healthy + " healthy endpoint(s) reachable",
+                healthy + " healthy endpoint(s) in the clusterset",
                 "scale it up somewhere: fedmesh scale --cluster "
-                    + s.cluster()
+                    + cluster
                     + " "
-                    + v.name()
+                    + svc.name()
                     + "=1"));
+      }
+      for (ProxyEntry px : v.liveProxies()) {
+        boolean nacked = !px.nackedVersion().isEmpty();
+        boolean connected = !px.replica().isEmpty();
+        checks.add(
+            new Check(
+                cluster,
+                "proxy " + px.proxyId(),
+                !nacked && connected,
+                (connected ? "config version " + px.ackedVersion() : "not connected")
+                    + (nacked
+                        ? "; NACKed version " + px.nackedVersion() + ": " + px.nackDetail()
+                        : ""),
+                nacked
+                    ? "the proxy refused a pushed config and keeps the last good one: fix the"
+                        + " policy or service named in the reason (fedmesh policy apply)"
+                    : "it reconnects to another replica by itself; " + log));
       }
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -17,6 +17,22 @@ import java.util.concurrent.TimeUnit;
  * java and class path of this process, output appended to the cluster's log in the state directory.
  */
 final class ClusterProcesses {
+  /** JVM options for Hazelcast's module access (VERSIONS.md, pitfall 4). */
+  static final List<String> HAZELCAST_JVM_ARGS =
+      List.of(
+          "--add-modules",
+          "java.se",
+          "--add-exports",
+          "java.base/jdk.internal.ref=ALL-UNNAMED",
+          "--add-opens",
+          "java.base/java.lang=ALL-UNNAMED",
+          "--add-opens",
+          "java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens",
+          "java.management/sun.management=ALL-UNNAMED",
+          "--add-opens",
+          "jdk.management/com.sun.management.internal=ALL-UNNAMED");
+
   /** How long a cluster process gets to stop after SIGTERM before SIGKILL. */
   static final Duration STOP_BOUND = Duration.ofSeconds(20);
 
@@ -33,6 +49,8 @@ final class ClusterProcesses {
     cmd.add("-Xmx256m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
+    // What Hazelcast (the controllers' catalog) needs on Java 9+, else it warns at every start.
+    cmd.addAll(HAZELCAST_JVM_ARGS);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Fedmesh.class.getName());

@@ -45,6 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       CallCommand.class,
       ScaleCommand.class,
       LinkCommand.class,
+      ChaosCommand.class,
       UnlinkCommand.class,
       ClusterRunCommand.class,
       VersionCommand.class,

@@ -2,6 +2,7 @@ package io.fedmesh.cli;
 
 import io.fedmesh.gateway.EastWestGateway;
 import io.fedmesh.proxy.config.ProxyConfigWatcher;
+import io.fedmesh.proxy.model.ProxySnapshot;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,10 +31,11 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Option(
       names = "--config",
-      required = true,
       paramLabel = "FILE",
-      description = "ProxyConfig YAML of this cluster.")
+      description = "ProxyConfig YAML of this cluster (or get config by push: --controller ...).")
   Path config;
+
+  @Mixin ControllerOptions controller = new ControllerOptions();
 
   @Option(
       names = "--listen",
@@ -52,12 +55,12 @@ final class GatewayCommand implements Callable<Integer> {
   record Running(
       Vertx vertx,
       EastWestGateway gateway,
-      ProxyConfigWatcher watcher,
+      AutoCloseable configSource,
       ScheduledExecutorService scheduler)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
-      watcher.close();
+      configSource.close();
       scheduler.shutdownNow();
       gateway
           .shutdown(java.time.Duration.ofSeconds(5))
@@ -71,31 +74,46 @@ final class GatewayCommand implements Callable<Integer> {
   Running start() throws Exception {
     HostPort l = HostPort.parse("--listen", listen);
     HostPort a = HostPort.parse("--admin", admin);
+    if (controller.given() == (config != null)) {
+      throw new UsageException(
+          "give either --config (a static file) or --controller, --bootstrap, --join-token,"
+              + " --spiffe-id, --ca-bundle, --cluster, --region, --zone (push)");
+    }
     PrintWriter err = spec.commandLine().getErr();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     AtomicReference<EastWestGateway> gateway = new AtomicReference<>();
-    ProxyConfigWatcher watcher;
-    try {
-      watcher =
-          ProxyConfigWatcher.builder(config)
-              .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
-              .start(
-                  scheduler,
-                  s -> {
-                    EastWestGateway g = gateway.get();
-                    if (g != null) {
-                      g.update(s);
-                    }
-                  });
-    } catch (RuntimeException e) {
-      scheduler.shutdownNow();
-      throw e;
-    }
+    java.util.function.Consumer<ProxySnapshot> apply =
+        s -> {
+          EastWestGateway g = gateway.get();
+          if (g != null) {
+            g.update(s);
+          }
+        };
     Vertx vertx = Vertx.vertx();
+    AutoCloseable configSource = null;
     try {
+      ProxySnapshot first;
+      if (config != null) {
+        ProxyConfigWatcher watcher =
+            ProxyConfigWatcher.builder(config)
+                .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
+                .start(scheduler, apply);
+        configSource = watcher;
+        first = watcher.current();
+      } else {
+        ControllerOptions.Pushed p =
+            controller.start(
+                vertx,
+                io.fedmesh.api.v1.ProxyKind.PROXY_KIND_GATEWAY,
+                scheduler,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                apply);
+        configSource = p;
+        first = p.client().snapshot();
+      }
       EastWestGateway g =
           SidecarCommand.await(
-              EastWestGateway.builder(watcher.current())
+              EastWestGateway.builder(first)
                   .host(l.host())
                   .port(l.port())
                   .adminHost(a.host())
@@ -103,9 +121,15 @@ final class GatewayCommand implements Callable<Integer> {
                   .build()
                   .start(vertx));
       gateway.set(g);
-      return new Running(vertx, g, watcher, scheduler);
+      // A push that landed between the first snapshot and the gateway's start.
+      if (configSource instanceof ControllerOptions.Pushed p && p.client().snapshot() != first) {
+        g.update(p.client().snapshot());
+      }
+      return new Running(vertx, g, configSource, scheduler);
     } catch (Exception e) {
-      watcher.close();
+      if (configSource != null) {
+        configSource.close();
+      }
       scheduler.shutdownNow();
       vertx.close();
       throw e;

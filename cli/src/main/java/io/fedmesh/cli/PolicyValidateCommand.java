@@ -5,7 +5,7 @@ import io.fedmesh.proxy.config.ConfigException;
 import io.fedmesh.proxy.config.FailoverPolicies;
 import io.fedmesh.proxy.config.FailoverPolicy;
 import io.fedmesh.proxy.config.KnownLocalities;
-import io.fedmesh.proxy.config.TopologyLocalities;
+import io.fedmesh.proxy.config.TopologyLoader;
 import io.fedmesh.proxy.model.LocalityFailover;
 import io.fedmesh.proxy.model.TrafficPolicy;
 import java.io.PrintWriter;
@@ -67,25 +67,12 @@ final class PolicyValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     KnownLocalities known =
-        topology == null ? KnownLocalities.UNCHECKED : TopologyLocalities.load(topology);
+        topology == null ? KnownLocalities.UNCHECKED : TopologyLoader.load(topology).localities();
     List<FailoverPolicy> policies;
     try {
       policies = FailoverPolicies.load(file, known);
     } catch (ConfigErrors e) {
-      PrintWriter err = spec.commandLine().getErr();
-      for (ConfigException error : e.errors()) {
-        err.println(error.getMessage());
-      }
-      int n = e.errors().size();
-      err.println(
-          "fedmesh: error: "
-              + file
-              + ": "
-              + n
-              + (n == 1 ? " error" : " errors")
-              + "; no policy is valid (a policy file is accepted whole or not at all)");
-      err.flush();
-      return Fedmesh.EXIT_USAGE;
+      return refuse(spec.commandLine().getErr(), file.toString(), e, "no policy is valid");
     }
     PrintWriter w = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
@@ -113,7 +100,29 @@ final class PolicyValidateCommand implements Callable<Integer> {
     return Fedmesh.EXIT_OK;
   }
 
-  private static String summary(TrafficPolicy p) {
+  /**
+   * Prints every error of a refused policy file, then a summary line naming the file; the exit code
+   * of a usage error.
+   */
+  static int refuse(PrintWriter err, String file, ConfigErrors e, String consequence) {
+    for (ConfigException error : e.errors()) {
+      err.println(error.getMessage());
+    }
+    int n = e.errors().size();
+    err.println(
+        "fedmesh: error: "
+            + file
+            + ": "
+            + n
+            + (n == 1 ? " error" : " errors")
+            + "; "
+            + consequence
+            + " (a policy file is accepted whole or not at all)");
+    err.flush();
+    return Fedmesh.EXIT_USAGE;
+  }
+
+  static String summary(TrafficPolicy p) {
     LocalityFailover l = p.locality();
     String failover =
         new TreeMap<>(l.failover())

@@ -53,7 +53,7 @@ final class ScaleCommand implements Callable<Integer> {
     }
     StateDir state = stateDir.existing();
     RunningTopology.cluster(state, "--cluster", cluster);
-    ClusterStatus.ServiceView v;
+    ClusterStatus.Scaled v;
     try (ControlClient client = ControlClient.of(state, cluster)) {
       v = client.scale(namespace, assignment.substring(0, eq), replicas);
     }
@@ -61,22 +61,20 @@ final class ScaleCommand implements Callable<Integer> {
     if (output.json()) {
       out.println(Json.write(v));
     } else {
+      StringBuilder zones = new StringBuilder();
+      v.replicas().forEach((zone, n) -> zones.append(' ').append(zone).append('=').append(n));
       out.println(
-          "Scaled " + v.namespace() + "/" + v.name() + " in " + cluster + " to " + replicas + ".");
-      out.println("Endpoints as " + cluster + "'s proxies now see them:");
-      for (ClusterStatus.LocalityView l : v.localities()) {
-        out.println(
-            "  "
-                + l.cluster()
-                + "/"
-                + l.zone()
-                + "  "
-                + l.healthy()
-                + "/"
-                + l.endpoints()
-                + " healthy  via "
-                + l.via());
-      }
+          "Scaled "
+              + v.namespace()
+              + "/"
+              + v.name()
+              + " in "
+              + cluster
+              + " to "
+              + replicas
+              + " (per zone:"
+              + zones
+              + ").");
     }
     out.flush();
     return Fedmesh.EXIT_OK;

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Spec;
       "config, on the --outbound host at the service's port number (move one with --tcp-listen);",
       "inbound TCP (--tcp-inbound) serves the service ports given with --tcp-app-port.",
       "The config file is re-read when it changes; a bad edit is reported and the last good",
-      "config stays."
+      "config stays. Or, with --controller ..., the SVID comes by join token from the",
+      "controller's CA and the config by its push."
     },
     sortOptions = false)
 final class SidecarCommand implements Callable<Integer> {
@@ -53,17 +55,17 @@ final class SidecarCommand implements Callable<Integer> {
 
   @Option(
       names = "--config",
-      required = true,
       paramLabel = "FILE",
-      description = "ProxyConfig YAML.")
+      description = "ProxyConfig YAML (or get config by push: --controller ...).")
   Path config;
 
   @Option(
       names = "--svid",
-      required = true,
       paramLabel = "DIR",
       description = "Directory with svid.crt, svid.key, bundle.json (from 'fedmesh ca issue').")
   Path svidDir;
+
+  @Mixin ControllerOptions controller = new ControllerOptions();
 
   @Option(
       names = "--trust-bundle",
@@ -164,13 +166,13 @@ final class SidecarCommand implements Callable<Integer> {
       int outboundPort,
       int tcpInboundPort,
       int adminPort,
-      ProxyConfigWatcher watcher,
+      AutoCloseable configSource,
       ScheduledExecutorService scheduler,
       SidecarTracing tracing)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
-      watcher.close();
+      configSource.close();
       scheduler.shutdownNow();
       try {
         // Sends the spans still queued, bounded like one export.
@@ -252,40 +254,55 @@ final class SidecarCommand implements Callable<Integer> {
       throw new UsageException("--app-port: " + appPort + " (expected: 1..65535)");
     }
     TracingOptions tracingOptions = tracingOptions();
-    WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
+    boolean pushed = controller.given();
+    if (pushed == (config != null || svidDir != null)) {
+      throw new UsageException(
+          "give either --config and --svid (static files) or --controller, --bootstrap,"
+              + " --join-token, --spiffe-id, --ca-bundle, --cluster, --region, --zone (push)");
+    }
     AtomicReference<ProxySnapshot> snapshot = new AtomicReference<>();
     AtomicReference<TcpOutbound> tcpOut = new AtomicReference<>();
     PrintWriter err = spec.commandLine().getErr();
+    java.util.function.Consumer<ProxySnapshot> apply =
+        s -> {
+          snapshot.set(s);
+          TcpOutbound t = tcpOut.get();
+          if (t != null) {
+            t.update(s).onFailure(e -> err.println("fedmesh: TCP listeners: " + e.getMessage()));
+          }
+        };
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    ProxyConfigWatcher watcher;
-    try {
-      watcher =
-          ProxyConfigWatcher.builder(config)
-              .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
-              .start(
-                  scheduler,
-                  s -> {
-                    snapshot.set(s);
-                    TcpOutbound t = tcpOut.get();
-                    if (t != null) {
-                      t.update(s)
-                          .onFailure(e -> err.println("fedmesh: TCP listeners: " + e.getMessage()));
-                    }
-                  });
-    } catch (RuntimeException e) {
-      scheduler.shutdownNow();
-      throw e;
-    }
     Vertx vertx = Vertx.vertx();
-    SidecarTracing tracing =
-        SidecarTracing.create(
-            tracingOptions,
-            identity.svid().id(),
-            () -> snapshot.get() == null ? null : snapshot.get().locality());
+    PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
+    AutoCloseable configSource = null;
+    SidecarTracing tracing = null;
     try {
-      PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
-      MeshTls tls =
-          MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
+      MeshTls tls;
+      java.util.function.Supplier<io.fedmesh.proxy.push.PushState> pushState = null;
+      if (pushed) {
+        ControllerOptions.Pushed p =
+            controller.start(
+                vertx, io.fedmesh.api.v1.ProxyKind.PROXY_KIND_SIDECAR, scheduler, registry, apply);
+        configSource = p;
+        snapshot.compareAndSet(null, p.first());
+        tls = p.tls();
+        pushState = p.client()::state;
+      } else {
+        if (config == null || svidDir == null) {
+          throw new UsageException("--config and --svid go together");
+        }
+        WorkloadIdentity identity = WorkloadIdentity.load(svidDir, trustBundles);
+        configSource =
+            ProxyConfigWatcher.builder(config)
+                .onError(e -> err.println("fedmesh: config not applied: " + e.getMessage()))
+                .start(scheduler, apply);
+        tls = MeshTls.builder(identity.svid(), identity.bundles()).meterRegistry(registry).build();
+      }
+      tracing =
+          SidecarTracing.create(
+              tracingOptions,
+              tls.currentSvid().id(),
+              () -> snapshot.get() == null ? null : snapshot.get().locality());
       int inboundPort =
           await(
               InboundProxy.builder(vertx, tls, appPort)
@@ -324,18 +341,30 @@ final class SidecarCommand implements Callable<Integer> {
         appPorts.forEach(b::appPort);
         tcpInboundPort = await(b.build().start());
       }
-      int adminPort =
-          await(
-              SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
-                  .listen(adm.host(), adm.port())
-                  .build()
-                  .start());
+      SidecarAdmin.Builder adminBuilder =
+          SidecarAdmin.builder(vertx, snapshot::get, outboundProxy, registry, () -> true)
+              .listen(adm.host(), adm.port());
+      if (pushState != null) {
+        adminBuilder.pushState(pushState);
+      }
+      int adminPort = await(adminBuilder.build().start());
       return new Running(
-          vertx, inboundPort, outboundPort, tcpInboundPort, adminPort, watcher, scheduler, tracing);
+          vertx,
+          inboundPort,
+          outboundPort,
+          tcpInboundPort,
+          adminPort,
+          configSource,
+          scheduler,
+          tracing);
     } catch (Exception e) {
-      watcher.close();
+      if (configSource != null) {
+        configSource.close();
+      }
       scheduler.shutdownNow();
-      tracing.close();
+      if (tracing != null) {
+        tracing.close();
+      }
       vertx.close();
       throw e;
     }

@@ -1,9 +1,13 @@
 package io.fedmesh.cli;
 
+import io.fedmesh.cli.runner.AdminCalls;
 import io.fedmesh.cli.runner.ClusterStatus;
 import io.fedmesh.cli.runner.ControlClient;
+import io.fedmesh.cli.runner.ControlPlaneStatus;
 import io.fedmesh.cli.runner.RunnerException;
 import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.proxy.config.ConfigErrors;
+import io.fedmesh.proxy.config.KnownLocalities;
 import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.proxy.config.TopologyLoader;
 import java.io.IOException;
@@ -39,9 +43,11 @@ import picocli.CommandLine.Spec;
     name = "up",
     header = "Run a multi-cluster topology on this machine (default: the embedded two clusters).",
     description = {
-      "Each cluster runs in its own process: east-west gateway, demo workloads with sidecars,",
-      "and a control endpoint (mTLS, operator only). Logs and credentials go to the state",
-      "directory. Ctrl-C stops everything; with --detach, 'fedmesh down' does."
+      "Each cluster runs in its own process: controller replicas (Hazelcast catalog, CA, push,",
+      "admin API), an east-west gateway and demo workloads with sidecars, which get their SVIDs",
+      "by join token and their config by push. Then the topology's links are made by peering",
+      "tokens and its policies applied. Logs and credentials go to the state directory.",
+      "Ctrl-C stops everything; with --detach, 'fedmesh down' does."
     },
     sortOptions = false)
 final class UpCommand implements Callable<Integer> {
@@ -89,6 +95,15 @@ final class UpCommand implements Callable<Integer> {
       topology = TopologyLoader.load(topologyFile);
       text = Files.readString(topologyFile, StandardCharsets.UTF_8);
     }
+    KnownLocalities known = topology.localities();
+    for (Topology.PolicyDocument doc : topology.policies()) {
+      try {
+        PolicyApplyCommand.check(doc.yaml(), doc.source(), known);
+      } catch (ConfigErrors e) {
+        return PolicyValidateCommand.refuse(
+            spec.commandLine().getErr(), doc.source(), e, "nothing started");
+      }
+    }
     StateDir state =
         stateDir.stateDir != null
             ? new StateDir(stateDir.stateDir)
@@ -130,15 +145,22 @@ final class UpCommand implements Callable<Integer> {
       for (Topology.Cluster c : topology.clusters()) {
         processes.put(c.name(), ClusterProcesses.spawn(state, c.name()));
       }
-      List<ClusterStatus> statuses = awaitReady(state, topology, processes, wait);
-      ready = true;
-      if (!topology.policies().isEmpty()) {
+      long deadline = System.nanoTime() + wait.toNanos();
+      List<ClusterStatus> statuses = awaitReady(state, topology, processes, deadline, wait);
+      for (Topology.Link l : topology.links()) {
+        LinkCommand.link(state, l.from(), l.to());
         out.println(
-            "Note: "
-                + topology.policies().size()
-                + " policy document(s) in the topology are validated but not applied by this"
-                + " build of the runner.");
+            "Linked " + l.from() + " -> " + l.to() + " (peering token from " + l.to() + ")");
       }
+      awaitLinks(state, topology, deadline, wait);
+      for (Topology.PolicyDocument doc : topology.policies()) {
+        List<String> targets = doc.clusters().isEmpty() ? topology.clusterNames() : doc.clusters();
+        for (String c : targets) {
+          PolicyApplyCommand.apply(state, c, doc.source(), doc.yaml());
+          out.println("Applied " + doc.source() + " to " + c);
+        }
+      }
+      ready = true;
       printTable(out, state, statuses);
     } finally {
       if (!ready) {
@@ -173,11 +195,14 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  /** Waits until every cluster process is up and every link sees the other side's gateway. */
+  /** Waits until every cluster process is up and answers on its control endpoint. */
   private static List<ClusterStatus> awaitReady(
-      StateDir state, Topology topology, Map<String, Process> processes, Duration wait)
+      StateDir state,
+      Topology topology,
+      Map<String, Process> processes,
+      long deadline,
+      Duration wait)
       throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
     String missing = "";
     while (System.nanoTime() < deadline) {
       for (Map.Entry<String, Process> p : processes.entrySet()) {
@@ -201,19 +226,38 @@ final class UpCommand implements Callable<Integer> {
           break;
         }
         try (ControlClient client = ControlClient.of(state, c.name())) {
-          ClusterStatus s = client.status();
-          for (ClusterStatus.Link l : s.links()) {
-            if (!l.state().equals("connected")) {
-              missing = "cluster " + c.name() + " has no gateway address for linked " + l.cluster();
-            }
-          }
-          statuses.add(s);
+          statuses.add(client.status());
         } catch (RunnerException e) {
           missing = e.getMessage();
         }
       }
       if (missing.isEmpty()) {
         return statuses;
+      }
+      Thread.sleep(200);
+    }
+    throw new NotReadyException("not ready after " + Durations.format(wait) + ": " + missing);
+  }
+
+  /** Waits until every link of the topology is connected on its dialing side. */
+  private static void awaitLinks(StateDir state, Topology topology, long deadline, Duration wait)
+      throws InterruptedException {
+    String missing = "";
+    while (System.nanoTime() < deadline) {
+      missing = "";
+      for (Topology.Link l : topology.links()) {
+        try (AdminCalls admin = AdminCalls.of(state, l.from())) {
+          ControlPlaneStatus s = ControlPlaneStatus.decode(admin.await(a -> a.status()).encode());
+          boolean connected =
+              s.links().stream()
+                  .anyMatch(e -> e.cluster().equals(l.to()) && e.state().equals("connected"));
+          if (!connected) {
+            missing = "link " + l.from() + " -> " + l.to() + " is not connected";
+          }
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
       }
       Thread.sleep(200);
     }
@@ -235,23 +279,24 @@ final class UpCommand implements Callable<Integer> {
     out.println(
         String.format(
             Locale.ROOT,
-            "%-10s %-24s %-9s %-17s %-17s",
+            "%-10s %-24s %-9s %-17s %s",
             "CLUSTER",
             "TRUST DOMAIN",
             "PID",
             "GATEWAY",
-            "CONTROL"));
+            "CONTROLLERS (mTLS: push, admin API)"));
     for (ClusterStatus s : statuses) {
-      StateDir.Ready r = state.ready(s.cluster()).orElseThrow();
+      List<String> controllers = new ArrayList<>();
+      s.controllers().forEach(c -> controllers.add(c.mtls()));
       out.println(
           String.format(
               Locale.ROOT,
-              "%-10s %-24s %-9d %-17s %-17s",
+              "%-10s %-24s %-9d %-17s %s",
               s.cluster(),
               s.trustDomain(),
               s.pid(),
               s.gateway().address(),
-              r.controlHost() + ":" + r.controlPort()));
+              String.join(" ", controllers)));
     }
     out.println();
     out.println(
@@ -292,13 +337,15 @@ final class UpCommand implements Callable<Integer> {
       PrintWriter out, StateDir state, Topology topology, java.time.Clock clock) {
     StringBuilder b = new StringBuilder();
     b.append('[').append(LocalTime.now(clock).format(CLOCK)).append(']');
-    for (Topology.Cluster c : topology.clusters()) {
-      b.append("\n  ").append(c.name()).append(": ");
-      try (ControlClient client = ControlClient.of(state, c.name())) {
-        b.append(StatusCommand.summary(client.status()));
-      } catch (RunnerException e) {
-        b.append("NOT ANSWERING: ").append(e.getMessage());
+    try {
+      for (RunningTopology.ClusterView v : RunningTopology.views(state, clock)) {
+        b.append("\n  ").append(v.cluster()).append(':');
+        for (String line : StatusCommand.lines(v)) {
+          b.append("\n    ").append(line);
+        }
       }
+    } catch (RuntimeException e) {
+      b.append("\n  NOT ANSWERING: ").append(e.getMessage());
     }
     out.println(b);
     out.flush();

@@ -33,9 +33,10 @@ class PolicyValidateCommandTest {
       """
       apiVersion: fedmesh.io/v1alpha1
       kind: Topology
+      metadata: {name: t}
       clusters:
         - {name: us-east, region: us-east, zones: [a, b]}
-        - {name: us-west, region: us-west}
+        - {name: us-west, region: us-west, zones: [a]}
       """;
 
   @TempDir Path dir;
@@ -182,7 +183,7 @@ class PolicyValidateCommandTest {
         .isEqualTo(
             "fedmesh: error: "
                 + t
-                + ":5:29: clusters[1].region: 'US-West' (expected: a DNS label: lower-case"
+                + ":6:29: clusters[1].region: 'US-West' (expected: a DNS label: at most 63 lower-case"
                 + " letters, digits and '-', not at either end)\n");
   }
 

@@ -27,7 +27,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -317,8 +316,7 @@ public final class FederationController {
             .setHost(settings.host)
             .setPort(settings.mtlsPort);
     HttpServerOptions bootstrapOptions =
-        tls.configureServer(new HttpServerOptions())
-            .setClientAuth(ClientAuth.NONE)
+        tls.configureBootstrapServer(new HttpServerOptions())
             .setUseAlpn(true)
             .setHost(settings.host)
             .setPort(settings.bootstrapPort);
@@ -396,7 +394,9 @@ public final class FederationController {
             settings.region,
             settings.zone,
             1,
-            true));
+            true,
+            // A "tcp" port: the gateway splices its connections to tcpPort, here the listener.
+            listenerPort));
   }
 
   /** An endpoint id from a replica id ({@code host:port} has a colon, which ids avoid). */
@@ -703,8 +703,8 @@ public final class FederationController {
     private int catalogPort = -1;
     private List<String> catalogMembers = List.of();
     private String replicaId;
-    private String region = "";
-    private String zone = "";
+    private String region;
+    private String zone;
     private Vertx vertx;
     private MeterRegistry registry;
     private Clock clock = Clock.systemUTC();
@@ -764,7 +764,10 @@ public final class FederationController {
       return this;
     }
 
-    /** The replica's region and zone, as its catalog endpoints report them. */
+    /**
+     * The replica's region and zone, as its catalog endpoints report them; default: the cluster's
+     * name for both.
+     */
     public Builder locality(String region, String zone) {
       this.region = checkLabel("region", region);
       this.zone = checkLabel("zone", zone);
@@ -849,6 +852,10 @@ public final class FederationController {
       }
       if (catalogMembers.isEmpty()) {
         catalogMembers = List.of(host + ":" + catalogPort);
+      }
+      if (region == null) {
+        region = cluster;
+        zone = cluster;
       }
       return new FederationController(this);
     }

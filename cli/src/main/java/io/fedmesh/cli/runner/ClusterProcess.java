@@ -1,75 +1,80 @@
 package io.fedmesh.cli.runner;
 
+import io.fedmesh.api.v1.Node;
+import io.fedmesh.api.v1.ProxyKind;
 import io.fedmesh.gateway.EastWestGateway;
 import io.fedmesh.proxy.config.Topology;
-import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.Endpoint;
-import io.fedmesh.proxy.model.Locality;
-import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
-import io.fedmesh.proxy.model.ServicePort;
-import io.fedmesh.proxy.model.SniName;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
- * One cluster of a local run, in one OS process: its east-west gateway, its demo replicas each
- * behind a sidecar, and the control endpoint ({@link ControlServer}). The process plays the
- * platform: it issues each workload's SVID from the cluster's CA, registers each replica's sidecar
- * inbound as an endpoint, and hands every proxy its config, rebuilt and versioned on each change:
- * local endpoints (sidecar inbound addresses, by zone) plus, per linked cluster, its exported
- * services as one endpoint per zone behind that cluster's gateway, with the SNI naming them. Linked
- * clusters' gateways are learned from their {@code ready.json} in the state directory.
+ * One cluster of a local run, in one OS process: its controller replicas ({@link ControlPlane}),
+ * its east-west gateway, its demo replicas each behind a sidecar, and the control endpoint ({@link
+ * ControlServer}). The process plays the platform, through the controllers' admin API as the
+ * operator: it registers the cluster's services and each replica's sidecar inbound as an endpoint,
+ * and issues each proxy a join token. The proxies do the rest as they would anywhere: the gateway
+ * and every sidecar get their SVID from the CA service with that token and their config by the push
+ * stream ({@link ProxyControl}).
  *
- * <p>All changes run on one thread, in order; proxies read the current config lock-free.
+ * <p>A replica leaving (scale down) is first removed from the catalog; it stops once every proxy of
+ * this cluster runs a config without it (bounded), so callers stop picking it before it goes.
+ *
+ * <p>All changes run on one thread, in order.
  */
 public final class ClusterProcess implements AutoCloseable {
   static final String HOST = "127.0.0.1";
-  private static final Duration PEER_SCAN = Duration.ofMillis(500);
+
+  /** How long a scale-down waits for the proxies to drop a leaving replica before stopping it. */
+  static final Duration DRAIN_BOUND = Duration.ofSeconds(10);
 
   private final StateDir state;
-  private final Topology topology;
   private final Topology.Cluster me;
+  private final Clock clock;
   private final CertificateAuthority ca;
-  private final BundleSet bundles;
+  private final TrustBundle ownBundle;
   private final Vertx vertx;
   private final ExecutorService changes;
+  private final ScheduledExecutorService renewals;
   private final Map<String, ServiceState> services = new LinkedHashMap<>();
-  private final Set<String> links = new LinkedHashSet<>();
-  private final Map<String, StateDir.Ready> peers = new TreeMap<>();
-  private final Map<String, AtomicReference<ProxySnapshot>> views = new LinkedHashMap<>();
-  private final AtomicReference<ProxySnapshot> gatewayView = new AtomicReference<>();
-  private long version;
+  private ControlPlane plane;
+  private AdminCalls admin;
+  private ProxyControl gatewayControl;
   private EastWestGateway gateway;
+  private final AtomicReference<EastWestGateway> gatewayRef = new AtomicReference<>();
   private ControlServer control;
-  private long peerTimer = -1;
 
   /** One service's desired and running replicas. */
   private static final class ServiceState {
     final Topology.Service spec;
     final Map<String, Integer> desired;
-    final List<Workload> running = new ArrayList<>();
+    final List<Pod> running = new ArrayList<>();
     int nextPod = 1;
 
     ServiceState(Topology.Service spec) {
@@ -78,38 +83,35 @@ public final class ClusterProcess implements AutoCloseable {
     }
   }
 
+  /** A running replica: the demo app with its sidecar, and the sidecar's control-plane side. */
+  private record Pod(Workload workload, ProxyControl control) {}
+
   private ClusterProcess(StateDir state, Topology topology, Topology.Cluster me, Clock clock) {
     this.state = state;
-    this.topology = topology;
     this.me = me;
+    this.clock = clock;
     this.ca = state.ca(me.name(), clock);
-    this.bundles = state.bundles(topology, me.name());
+    this.ownBundle = state.bundle(topology, me.name());
     this.vertx = Vertx.vertx();
-    this.changes =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "fedmesh-cluster-" + me.name());
-              t.setDaemon(true);
-              return t;
-            });
+    this.changes = Executors.newSingleThreadExecutor(daemon("fedmesh-cluster-" + me.name()));
+    this.renewals =
+        Executors.newSingleThreadScheduledExecutor(daemon("fedmesh-svid-renewal-" + me.name()));
     for (Topology.Service s : me.services()) {
       services.put(key(s.namespace(), s.name()), new ServiceState(s));
     }
-    for (Topology.Link l : topology.links()) {
-      if (l.from().equals(me.name())) {
-        links.add(l.to());
-      } else if (l.to().equals(me.name())) {
-        links.add(l.from());
-      }
-    }
-    for (String zone : me.zones()) {
-      views.put(zone, new AtomicReference<>());
-    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
-   * Starts cluster {@code cluster} of the run in {@code state}: gateway, replicas, control
-   * endpoint; then writes its {@code ready.json}.
+   * Starts cluster {@code cluster} of the run in {@code state}: controllers, gateway, services,
+   * replicas, control endpoint; then writes its {@code ready.json}.
    */
   public static ClusterProcess start(StateDir state, String cluster, Clock clock) throws Exception {
     Topology topology = state.topology();
@@ -137,39 +139,101 @@ public final class ClusterProcess implements AutoCloseable {
   }
 
   private Void startAll() throws Exception {
-    scanPeers();
-    publish();
-    gateway =
-        await(
-            EastWestGateway.builder(gatewayView.get())
-                .host(HOST)
-                .port(0)
-                .adminHost(HOST)
-                .adminPort(0)
-                .build()
-                .start(vertx));
+    List<Integer> gatewayPorts = LoopbackPorts.take(2);
+    plane = ControlPlane.start(me, ca, clock, gatewayPorts.get(0), gatewayPorts.get(1));
+    MeshTls operator =
+        MeshTls.builder(state.operator(me.name()), BundleSet.of(ownBundle)).clock(clock).build();
+    admin = new AdminCalls(vertx, me.name(), operator, ca.trustDomain(), plane.mtlsAddresses());
+    for (ServiceState s : services.values()) {
+      register(s.spec);
+    }
+    startGateway(gatewayPorts.get(0), gatewayPorts.get(1));
     reconcile();
-    MeshTls tls = MeshTls.builder(Identities.issue(ca, runnerId()), bundles).build();
+    MeshTls tls =
+        MeshTls.builder(Identities.issue(ca, runnerId()), BundleSet.of(ownBundle)).build();
     control = new ControlServer(this, tls, operatorId());
     int controlPort = await(control.start(vertx));
     state.writeReady(
         new StateDir.Ready(
-            me.name(), ProcessHandle.current().pid(), HOST, controlPort, HOST, gateway.port()));
-    peerTimer =
-        vertx.setPeriodic(
-            PEER_SCAN.toMillis(),
-            id ->
-                changes.execute(
-                    () -> {
-                      if (scanPeers()) {
-                        publish();
-                      }
-                    }));
+            me.name(),
+            ProcessHandle.current().pid(),
+            HOST,
+            controlPort,
+            HOST,
+            gateway.port(),
+            plane.mtlsAddresses()));
     return null;
   }
 
+  /** Puts a demo service in the catalog, as a platform's service definition would. */
+  private void register(Topology.Service s) {
+    String protocol = s.kind() == Topology.Kind.GRPC_ECHO ? "grpc" : "http";
+    JsonObject body =
+        new JsonObject()
+            .put(
+                "ports",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("name", s.kind().protocol())
+                            .put("port", s.port())
+                            .put("protocol", protocol)))
+            .put(
+                "identities",
+                new JsonArray().add(Identities.workload(ca, s.namespace(), s.name()).toString()))
+            .put("exported", s.exported());
+    admin.await(a -> a.putService(s.namespace(), s.name(), body));
+  }
+
+  private void startGateway(int port, int healthPort) throws Exception {
+    Node node =
+        node("east-west-gateway-" + me.name(), me.zones().get(0), ProxyKind.PROXY_KIND_GATEWAY)
+            .build();
+    gatewayControl =
+        enroll(
+            SystemIdentities.gateway(ca.trustDomain()),
+            node,
+            snapshot -> {
+              EastWestGateway g = gatewayRef.get();
+              if (g != null) {
+                g.update(snapshot);
+              }
+            });
+    gateway =
+        await(
+            EastWestGateway.builder(gatewayControl.snapshot())
+                .host(HOST)
+                .port(port)
+                .adminHost(HOST)
+                .adminPort(0)
+                .healthHost(HOST)
+                .healthPort(healthPort)
+                .peerTls(gatewayControl.tls())
+                .build()
+                .start(vertx));
+    gatewayRef.set(gateway);
+    // A push that landed between the first snapshot and the listener's start.
+    gateway.update(gatewayControl.snapshot());
+  }
+
+  /** Enrolls a proxy of this cluster as {@code id}: SVID by join token, config by push. */
+  private ProxyControl enroll(SpiffeId id, Node node, Consumer<ProxySnapshot> onSnapshot)
+      throws Exception {
+    return await(
+        ProxyControl.start(vertx, admin, plane, ownBundle, id, node, clock, renewals, onSnapshot));
+  }
+
+  private Node.Builder node(String proxyId, String zone, ProxyKind kind) {
+    return Node.newBuilder()
+        .setProxyId(proxyId)
+        .setCluster(me.name())
+        .setRegion(me.region())
+        .setZone(zone)
+        .setKind(kind);
+  }
+
   SpiffeId operatorId() {
-    return SpiffeId.parse(ca.trustDomain().idString() + StateDir.OPERATOR_PATH);
+    return SystemIdentities.operator(ca.trustDomain());
   }
 
   SpiffeId runnerId() {
@@ -183,8 +247,8 @@ public final class ClusterProcess implements AutoCloseable {
   /** Runs {@code change} on the change thread and waits for it. */
   <T> T onChanges(Callable<T> change) throws Exception {
     try {
-      return changes.submit(change).get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+      return changes.submit(change).get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception ex) {
         throw ex;
       }
@@ -194,8 +258,8 @@ public final class ClusterProcess implements AutoCloseable {
 
   // ---- changes (on the change thread only)
 
-  /** Sets {@code namespace/service} to {@code replicas} spread over the zones; its status after. */
-  ClusterStatus.ServiceView scale(String namespace, String service, int replicas) throws Exception {
+  /** Sets {@code namespace/service} to {@code replicas} spread over the zones; replicas after. */
+  ClusterStatus.Scaled scale(String namespace, String service, int replicas) throws Exception {
     ServiceState s = services.get(key(namespace, service));
     if (s == null) {
       throw new RunnerException(
@@ -224,199 +288,115 @@ public final class ClusterProcess implements AutoCloseable {
       s.desired.put(me.zones().get(i), replicas / zones + (i < replicas % zones ? 1 : 0));
     }
     reconcile();
-    return status().services().stream()
-        .filter(v -> v.namespace().equals(namespace) && v.name().equals(service))
-        .findFirst()
-        .orElseThrow();
+    Map<String, Integer> running = new LinkedHashMap<>();
+    for (String zone : me.zones()) {
+      running.put(
+          zone, (int) s.running.stream().filter(p -> p.workload().zone().equals(zone)).count());
+    }
+    return new ClusterStatus.Scaled(namespace, service, running);
   }
 
-  /** Links with {@code cluster}: imports what it exports once its gateway is known. */
-  void link(String cluster) {
-    checkPeer(cluster);
-    if (links.add(cluster)) {
-      scanPeers();
-      publish();
-    }
-  }
-
-  /** Unlinks {@code cluster}: its imports leave every proxy's config. */
-  boolean unlink(String cluster) {
-    checkPeer(cluster);
-    boolean removed = links.remove(cluster);
-    peers.remove(cluster);
-    if (removed) {
-      publish();
-    }
-    return removed;
-  }
-
-  private void checkPeer(String cluster) {
-    if (cluster.equals(me.name()) || topology.cluster(cluster).isEmpty()) {
-      List<String> others = new ArrayList<>(topology.clusterNames());
-      others.remove(me.name());
-      throw new RunnerException(
-          400,
-          "cluster '"
-              + cluster
-              + "' "
-              + (cluster.equals(me.name()) ? "is this cluster" : "is not in the topology")
-              + " (expected: one of "
-              + String.join(", ", others)
-              + ")");
-    }
+  /** Kills controller replica {@code index}, as a crash would. */
+  ClusterStatus.Controller killController(int index) throws Exception {
+    return plane.kill(index);
   }
 
   private void reconcile() throws Exception {
-    List<Workload> stopping = new ArrayList<>();
-    List<Workload> started = new ArrayList<>();
+    List<Pod> stopping = new ArrayList<>();
     for (ServiceState s : services.values()) {
       for (Map.Entry<String, Integer> zone : s.desired.entrySet()) {
-        List<Workload> inZone =
-            s.running.stream().filter(w -> w.zone().equals(zone.getKey())).toList();
+        List<Pod> inZone =
+            s.running.stream().filter(p -> p.workload().zone().equals(zone.getKey())).toList();
         for (int i = inZone.size(); i < zone.getValue(); i++) {
           String pod = s.spec.name() + "-" + me.name() + "-" + s.nextPod++;
-          Workload w =
-              await(
-                  Workload.start(
-                      vertx,
-                      new DemoApps.Placement(me.name(), zone.getKey(), pod),
-                      s.spec,
-                      MeshTls.builder(
-                              Identities.issue(
-                                  ca, Identities.workload(ca, s.spec.namespace(), s.spec.name())),
-                              bundles)
-                          .build(),
-                      views.get(zone.getKey())::get));
-          started.add(w);
-          s.running.add(w);
+          Pod p = startPod(s.spec, zone.getKey(), pod);
+          s.running.add(p);
         }
         for (int i = inZone.size() - 1; i >= zone.getValue(); i--) {
           // Newest first, like a ReplicaSet scaling down.
-          stopping.add(inZone.get(i));
-          s.running.remove(inZone.get(i));
+          Pod p = inZone.get(i);
+          admin.await(
+              a ->
+                  a.deleteEndpoint(
+                      s.spec.namespace(), s.spec.name(), p.workload().placement().pod()));
+          stopping.add(p);
+          s.running.remove(p);
         }
       }
     }
-    if (!started.isEmpty() || !stopping.isEmpty()) {
-      // Callers stop picking the leaving replicas before they stop; retries cover what was in
-      // flight.
-      publish();
-      for (Workload w : stopping) {
-        await(w.close());
+    if (!stopping.isEmpty()) {
+      awaitDropped(stopping);
+      for (Pod p : stopping) {
+        await(p.workload().close());
+        p.control().close();
       }
     }
   }
 
-  /** Reads linked clusters' ready files; true when what is known changed. */
-  private boolean scanPeers() {
-    boolean changed = false;
-    for (String peer : links) {
-      Optional<StateDir.Ready> ready = state.ready(peer);
-      if (ready.isPresent() && !ready.get().equals(peers.get(peer))) {
-        peers.put(peer, ready.get());
-        changed = true;
-      } else if (ready.isEmpty() && peers.remove(peer) != null) {
-        changed = true;
-      }
+  private Pod startPod(Topology.Service spec, String zone, String pod) throws Exception {
+    Node node =
+        node(pod, zone, ProxyKind.PROXY_KIND_SIDECAR)
+            .setNamespace(spec.namespace())
+            .setWorkload(spec.name())
+            .build();
+    ProxyControl pc =
+        enroll(Identities.workload(ca, spec.namespace(), spec.name()), node, snapshot -> {});
+    Workload w;
+    try {
+      w =
+          await(
+              Workload.start(
+                  vertx,
+                  new DemoApps.Placement(me.name(), zone, pod),
+                  spec,
+                  pc.tls(),
+                  pc::snapshot));
+    } catch (Exception e) {
+      pc.close();
+      throw e;
     }
-    return changed;
+    JsonObject endpoint =
+        new JsonObject()
+            .put("host", HOST)
+            .put("port", w.inboundPort())
+            .put("region", me.region())
+            .put("zone", zone);
+    admin.await(a -> a.putEndpoint(spec.namespace(), spec.name(), pod, endpoint));
+    return new Pod(w, pc);
   }
 
-  private void publish() {
-    version++;
-    for (String zone : me.zones()) {
-      views.get(zone).set(snapshot(new Locality(me.region(), zone, me.name()), false));
-    }
-    ProxySnapshot g = snapshot(new Locality(me.region(), me.zones().get(0), me.name()), true);
-    gatewayView.set(g);
-    if (gateway != null) {
-      gateway.update(g);
+  /** Waits (bounded) until no proxy of this cluster holds an endpoint of a leaving pod. */
+  private void awaitDropped(List<Pod> leaving) throws InterruptedException {
+    long deadline = System.nanoTime() + DRAIN_BOUND.toNanos();
+    while (System.nanoTime() < deadline && anyHolds(leaving)) {
+      Thread.sleep(20);
     }
   }
 
-  private ProxySnapshot snapshot(Locality proxy, boolean forGateway) {
-    Map<ServiceName, ServiceParts> parts = new TreeMap<>();
+  private boolean anyHolds(List<Pod> leaving) {
+    List<ProxySnapshot> views = new ArrayList<>();
+    views.add(gatewayControl.snapshot());
     for (ServiceState s : services.values()) {
-      if (forGateway && !s.spec.exported()) {
-        continue;
-      }
-      ServiceParts p = parts.computeIfAbsent(name(s.spec), n -> new ServiceParts(s.spec));
-      p.exported = s.spec.exported();
-      p.identities.add(Identities.workload(ca, s.spec.namespace(), s.spec.name()));
-      for (Workload w : s.running) {
-        p.endpoints.add(
-            Endpoint.local(
-                w.placement().pod(),
-                HOST,
-                w.inboundPort(),
-                new Locality(me.region(), w.zone(), me.name())));
+      for (Pod p : s.running) {
+        views.add(p.control().snapshot());
       }
     }
-    if (!forGateway) {
-      for (Map.Entry<String, StateDir.Ready> peer : peers.entrySet()) {
-        Topology.Cluster remote = topology.cluster(peer.getKey()).orElseThrow();
-        for (Topology.Service rs : remote.services()) {
-          if (!rs.exported()) {
-            continue;
+    for (Pod gone : leaving) {
+      ServiceName name =
+          new ServiceName(gone.workload().spec().name(), gone.workload().spec().namespace());
+      String id = gone.workload().placement().pod();
+      for (ProxySnapshot v : views) {
+        Service svc = v == null ? null : v.services().get(name);
+        if (svc != null) {
+          for (Endpoint e : svc.endpoints()) {
+            if (e.id().equals(id)) {
+              return true;
+            }
           }
-          ServiceParts p = parts.computeIfAbsent(name(rs), n -> new ServiceParts(rs));
-          p.identities.add(
-              SpiffeId.parse(
-                  "spiffe://"
-                      + remote.trustDomain()
-                      + "/ns/"
-                      + rs.namespace()
-                      + "/sa/"
-                      + rs.name()));
-          String sni = new SniName(name(rs), rs.port(), remote.name()).toString();
-          rs.replicas()
-              .forEach(
-                  (zone, n) -> {
-                    if (n > 0) {
-                      p.endpoints.add(
-                          new Endpoint(
-                              remote.name() + "/" + zone,
-                              peer.getValue().gatewayHost(),
-                              peer.getValue().gatewayPort(),
-                              new Locality(remote.region(), zone, remote.name()),
-                              n,
-                              true,
-                              Optional.of(sni)));
-                    }
-                  });
         }
       }
     }
-    Map<ServiceName, Service> out = new TreeMap<>();
-    parts.forEach((n, p) -> out.put(n, p.build(n)));
-    return new ProxySnapshot(
-        version, me.name(), proxy, out, Map.of(), AuthorizationPolicy.ALLOW_MESH);
-  }
-
-  /** A service being assembled from local replicas and imports. */
-  private static final class ServiceParts {
-    final Topology.Service spec;
-    final Set<SpiffeId> identities = new LinkedHashSet<>();
-    final List<Endpoint> endpoints = new ArrayList<>();
-    boolean exported;
-
-    ServiceParts(Topology.Service spec) {
-      this.spec = spec;
-    }
-
-    Service build(ServiceName n) {
-      Protocol protocol = spec.kind() == Topology.Kind.GRPC_ECHO ? Protocol.GRPC : Protocol.HTTP;
-      return new Service(
-          n,
-          List.of(new ServicePort(spec.kind().protocol(), spec.port(), protocol)),
-          List.copyOf(identities),
-          exported,
-          endpoints);
-    }
-  }
-
-  private static ServiceName name(Topology.Service s) {
-    return new ServiceName(s.name(), s.namespace());
+    return false;
   }
 
   private static String key(String namespace, String name) {
@@ -427,99 +407,72 @@ public final class ClusterProcess implements AutoCloseable {
   ClusterStatus status() {
     List<ClusterStatus.Workload> workloads = new ArrayList<>();
     for (ServiceState s : services.values()) {
-      for (Workload w : s.running) {
-        workloads.add(w.describe());
+      for (Pod p : s.running) {
+        workloads.add(p.workload().describe(p.control().state()));
       }
-    }
-    List<ClusterStatus.Link> linkViews = new ArrayList<>();
-    for (String l : links) {
-      StateDir.Ready r = peers.get(l);
-      linkViews.add(
-          new ClusterStatus.Link(
-              l,
-              r == null ? "pending" : "connected",
-              r == null ? "" : r.gatewayHost() + ":" + r.gatewayPort()));
-    }
-    ProxySnapshot view = views.get(me.zones().get(0)).get();
-    List<ClusterStatus.ServiceView> serviceViews = new ArrayList<>();
-    for (Service s : view.services().values()) {
-      Map<String, int[]> counts = new TreeMap<>();
-      Map<String, String> via = new TreeMap<>();
-      for (ServiceState local : services.values()) {
-        if (name(local.spec).equals(s.name())) {
-          for (String zone : me.zones()) {
-            counts.computeIfAbsent(me.name() + "/" + zone, k -> new int[2]);
-            via.put(me.name() + "/" + zone, "local");
-          }
-        }
-      }
-      for (Endpoint e : s.endpoints()) {
-        String loc = e.locality().cluster() + "/" + e.locality().zone();
-        int[] c = counts.computeIfAbsent(loc, k -> new int[2]);
-        int n = e.isRemote() ? e.weight() : 1;
-        c[0] += n;
-        c[1] += e.healthy() ? n : 0;
-        via.put(loc, e.isRemote() ? e.address() : "local");
-      }
-      List<ClusterStatus.LocalityView> localities = new ArrayList<>();
-      counts.forEach(
-          (loc, c) -> {
-            int slash = loc.indexOf('/');
-            localities.add(
-                new ClusterStatus.LocalityView(
-                    loc.substring(0, slash), loc.substring(slash + 1), c[0], c[1], via.get(loc)));
-          });
-      serviceViews.add(
-          new ClusterStatus.ServiceView(
-              s.name().namespace(), s.name().name(), s.exported(), localities));
     }
     return new ClusterStatus(
         me.name(),
         me.trustDomain(),
         me.region(),
         ProcessHandle.current().pid(),
-        version,
+        plane.describe(),
         new ClusterStatus.Gateway(
             HOST + ":" + gateway.port(),
+            HOST + ":" + gateway.healthPort(),
             HOST + ":" + gateway.adminPort(),
             gateway.isReady(),
             gateway.routes(),
-            gateway.activeConnections()),
-        linkViews,
-        workloads,
-        serviceViews);
+            gateway.activeConnections(),
+            gatewayControl.state()),
+        workloads);
   }
 
   static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
   }
 
-  /** Stops everything: control endpoint, replicas, gateway (draining briefly), Vert.x. */
+  /** Stops everything: control endpoint, replicas, gateway (draining briefly), controllers. */
   @Override
   public void close() throws Exception {
     try {
       onChanges(
           () -> {
-            if (peerTimer >= 0) {
-              vertx.cancelTimer(peerTimer);
-            }
             state.clearProcess(me.name());
             if (control != null) {
               await(control.close());
             }
             for (ServiceState s : services.values()) {
-              for (Workload w : s.running) {
-                await(w.close());
+              for (Pod p : s.running) {
+                await(p.workload().close());
+                p.control().close();
               }
               s.running.clear();
             }
             if (gateway != null) {
               await(gateway.shutdown(Duration.ofSeconds(2)));
             }
+            if (gatewayControl != null) {
+              gatewayControl.close();
+            }
+            if (admin != null) {
+              admin.close();
+            }
+            if (plane != null) {
+              plane.close();
+            }
             return null;
           });
     } finally {
       changes.shutdownNow();
+      renewals.shutdownNow();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }

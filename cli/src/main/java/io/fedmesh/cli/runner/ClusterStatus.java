@@ -1,52 +1,67 @@
 package io.fedmesh.cli.runner;
 
+import io.fedmesh.proxy.push.PushState;
 import java.util.List;
 
 /**
- * What a running cluster reports on {@code GET /v1/status}: the JSON behind {@code fedmesh status},
- * {@code services}, {@code gateways} and {@code up}'s table.
+ * What a cluster process reports on its control endpoint's {@code GET /v1/status}: the platform's
+ * view (processes, listeners, what each proxy's push stream holds). What the control plane knows
+ * (links, services, imports, gateway probes) comes from the controllers' admin API instead.
  *
  * @param cluster the cluster
  * @param trustDomain its trust domain
  * @param region its region
  * @param pid the cluster process
- * @param configVersion the version of the config its proxies run on
+ * @param controllers its controller replicas
  * @param gateway its east-west gateway
- * @param links the clusters it is linked with, and whether their gateway is known
  * @param workloads the demo replicas with their sidecars
- * @param services each service this cluster's proxies know, with endpoints per locality
  */
 public record ClusterStatus(
     String cluster,
     String trustDomain,
     String region,
     long pid,
-    long configVersion,
+    List<Controller> controllers,
     Gateway gateway,
-    List<Link> links,
-    List<Workload> workloads,
-    List<ServiceView> services) {
+    List<Workload> workloads) {
+
+  /**
+   * A controller replica.
+   *
+   * @param index its number in the cluster (for {@code fedmesh chaos kill-controller})
+   * @param replicaId its id
+   * @param mtls its mTLS listener (push, renewal, admin API)
+   * @param bootstrap its bootstrap listener (join tokens)
+   * @param running false once killed
+   * @param leader whether it is the leader (the oldest Hazelcast member)
+   */
+  public record Controller(
+      int index,
+      String replicaId,
+      String mtls,
+      String bootstrap,
+      boolean running,
+      boolean leader) {}
 
   /**
    * The east-west gateway.
    *
    * @param address host:port other clusters reach it on
+   * @param health its mTLS health listener (linked controllers probe it)
    * @param admin its admin listener
    * @param ready whether it accepts connections
    * @param routes exported service ports it routes
    * @param activeConnections connections it splices now
+   * @param push what its push stream holds
    */
   public record Gateway(
-      String address, String admin, boolean ready, int routes, int activeConnections) {}
-
-  /**
-   * A link.
-   *
-   * @param cluster the other cluster
-   * @param state {@code connected} when its gateway address is known, else {@code pending}
-   * @param gateway its gateway's address, or empty
-   */
-  public record Link(String cluster, String state, String gateway) {}
+      String address,
+      String health,
+      String admin,
+      boolean ready,
+      int routes,
+      int activeConnections,
+      PushState push) {}
 
   /**
    * A demo replica and its sidecar.
@@ -60,6 +75,7 @@ public record ClusterStatus(
    * @param inbound the sidecar's mTLS inbound address (the endpoint)
    * @param outbound the sidecar's plain outbound address: call other services through it
    * @param admin the sidecar's admin address
+   * @param push what its push stream holds
    */
   public record Workload(
       String pod,
@@ -70,27 +86,15 @@ public record ClusterStatus(
       String app,
       String inbound,
       String outbound,
-      String admin) {}
+      String admin,
+      PushState push) {}
 
   /**
-   * A service as this cluster's proxies see it.
+   * A service's replicas after {@code fedmesh scale}.
    *
    * @param namespace the namespace
    * @param name the name
-   * @param exported whether this cluster exports it
-   * @param localities endpoints per locality, local and imported
+   * @param replicas replicas running per zone
    */
-  public record ServiceView(
-      String namespace, String name, boolean exported, List<LocalityView> localities) {}
-
-  /**
-   * Endpoints of one locality.
-   *
-   * @param cluster the cluster
-   * @param zone the zone
-   * @param endpoints how many endpoints (for another cluster: replicas behind its gateway)
-   * @param healthy how many are healthy
-   * @param via {@code local}, or the gateway address the locality is reached through
-   */
-  public record LocalityView(String cluster, String zone, int endpoints, int healthy, String via) {}
+  public record Scaled(String namespace, String name, java.util.Map<String, Integer> replicas) {}
 }

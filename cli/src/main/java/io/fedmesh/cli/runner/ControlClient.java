@@ -1,6 +1,7 @@
 package io.fedmesh.cli.runner;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Vertx;
@@ -11,7 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +31,9 @@ public final class ControlClient implements AutoCloseable {
     this.ready = ready;
     this.vertx = Vertx.vertx();
     MeshTls tls =
-        MeshTls.builder(state.operator(cluster), state.bundles(state.topology(), cluster)).build();
+        MeshTls.builder(
+                state.operator(cluster), BundleSet.of(state.bundle(state.topology(), cluster)))
+            .build();
     SpiffeId runner =
         SpiffeId.parse(
             state.operator(cluster).id().trustDomain().idString() + StateDir.RUNNER_PATH);
@@ -46,18 +48,7 @@ public final class ControlClient implements AutoCloseable {
    * @throws RunnerException (503) when that cluster's process is not up
    */
   public static ControlClient of(StateDir state, String cluster) {
-    StateDir.Ready ready =
-        state
-            .ready(cluster)
-            .orElseThrow(
-                () ->
-                    new RunnerException(
-                        503,
-                        "cluster "
-                            + cluster
-                            + " is not running (no "
-                            + state.readyFile(cluster)
-                            + "; start it with 'fedmesh up')"));
+    StateDir.Ready ready = state.requireReady(cluster);
     return new ControlClient(state, cluster, ready);
   }
 
@@ -65,7 +56,7 @@ public final class ControlClient implements AutoCloseable {
     return decode(call(HttpMethod.GET, "/v1/status", null), new TypeReference<ClusterStatus>() {});
   }
 
-  public ClusterStatus.ServiceView scale(String namespace, String service, int replicas) {
+  public ClusterStatus.Scaled scale(String namespace, String service, int replicas) {
     return decode(
         call(
             HttpMethod.POST,
@@ -74,19 +65,14 @@ public final class ControlClient implements AutoCloseable {
                 .put("namespace", namespace)
                 .put("service", service)
                 .put("replicas", replicas)),
-        new TypeReference<ClusterStatus.ServiceView>() {});
+        new TypeReference<ClusterStatus.Scaled>() {});
   }
 
-  public List<ClusterStatus.Link> link(String cluster) {
+  public ClusterStatus.Controller killController(int replica) {
     return decode(
-        call(HttpMethod.POST, "/v1/links", new JsonObject().put("cluster", cluster)),
-        new TypeReference<List<ClusterStatus.Link>>() {});
-  }
-
-  public List<ClusterStatus.Link> unlink(String cluster) {
-    return decode(
-        call(HttpMethod.DELETE, "/v1/links/" + cluster, null),
-        new TypeReference<List<ClusterStatus.Link>>() {});
+        call(
+            HttpMethod.POST, "/v1/chaos/kill-controller", new JsonObject().put("replica", replica)),
+        new TypeReference<ClusterStatus.Controller>() {});
   }
 
   private Buffer call(HttpMethod method, String path, JsonObject body) {

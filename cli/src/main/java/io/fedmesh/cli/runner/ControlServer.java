@@ -20,11 +20,14 @@ import java.util.concurrent.Callable;
  * <ul>
  *   <li>{@code GET /v1/status}: {@link ClusterStatus}.
  *   <li>{@code POST /v1/scale} {@code {"namespace": "default", "service": "reviews", "replicas":
- *       0}}: the service's {@link ClusterStatus.ServiceView} once the replicas run (or stopped).
- *   <li>{@code POST /v1/links} {@code {"cluster": "us-west"}}, {@code DELETE /v1/links/us-west}.
+ *       0}}: {@link ClusterStatus.Scaled} once the replicas run (or, scaling down, once no proxy of
+ *       the cluster routes to the leaving ones and they stopped).
+ *   <li>{@code POST /v1/chaos/kill-controller} {@code {"replica": 1}}: kills that controller
+ *       replica as a crash would; its {@link ClusterStatus.Controller} after.
  * </ul>
  *
- * Errors: {@code {"error": "..."}} with 400 (bad input), 403, 404 (unknown path or name).
+ * Errors: {@code {"error": "..."}} with 400 (bad input), 403, 404 (unknown path or name), 409 (the
+ * replica is already dead, or the last one running).
  */
 final class ControlServer {
   private static final int MAX_BODY = 64 * 1024;
@@ -75,25 +78,9 @@ final class ControlServer {
               cluster.scale(
                   body.getString("namespace", "default"),
                   required(body, "service"),
-                  replicas(body)));
-    } else if (req.method() == HttpMethod.POST && path.equals("/v1/links")) {
-      withBody(
-          req,
-          body -> {
-            cluster.link(required(body, "cluster"));
-            return cluster.status().links();
-          });
-    } else if (req.method() == HttpMethod.DELETE && path.startsWith("/v1/links/")) {
-      String peerCluster = path.substring("/v1/links/".length());
-      answer(
-          req,
-          () -> {
-            if (!cluster.unlink(peerCluster)) {
-              throw new RunnerException(
-                  404, "cluster " + cluster.name() + " is not linked with '" + peerCluster + "'");
-            }
-            return cluster.status().links();
-          });
+                  integer(body, "replicas")));
+    } else if (req.method() == HttpMethod.POST && path.equals("/v1/chaos/kill-controller")) {
+      withBody(req, body -> cluster.killController(integer(body, "replica")));
     } else {
       error(
           req,
@@ -101,8 +88,8 @@ final class ControlServer {
           req.method()
               + " "
               + path
-              + " (expected: GET /v1/status, POST /v1/scale, POST /v1/links, DELETE"
-              + " /v1/links/{cluster})");
+              + " (expected: GET /v1/status, POST /v1/scale, POST"
+              + " /v1/chaos/kill-controller)");
     }
   }
 
@@ -114,10 +101,10 @@ final class ControlServer {
     return s;
   }
 
-  private static int replicas(JsonObject body) {
-    Object v = body.getValue("replicas");
+  private static int integer(JsonObject body, String field) {
+    Object v = body.getValue(field);
     if (!(v instanceof Integer i)) {
-      throw new RunnerException(400, "replicas: " + v + " (expected: an integer >= 0)");
+      throw new RunnerException(400, field + ": " + v + " (expected: an integer >= 0)");
     }
     return i;
   }

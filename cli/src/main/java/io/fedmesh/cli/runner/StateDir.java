@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.proxy.config.TopologyLoader;
 import io.fedmesh.trust.bundle.BundleCodec;
-import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.internal.Pem;
@@ -33,7 +32,8 @@ import java.util.Optional;
  * clusters/&lt;c&gt;/operator/               the operator SVID for that trust domain (svid.key 0600)
  * clusters/&lt;c&gt;/cluster.log             the cluster process's output
  * clusters/&lt;c&gt;/pid                     its process id
- * clusters/&lt;c&gt;/ready.json              written once it is up: control and gateway addresses
+ * clusters/&lt;c&gt;/ready.json              written once it is up: control, controller and gateway
+ *                                      addresses
  * </pre>
  *
  * @param root the directory
@@ -57,6 +57,7 @@ public record StateDir(Path root) {
    * @param controlPort its control endpoint's port
    * @param gatewayHost its east-west gateway's host
    * @param gatewayPort its east-west gateway's port
+   * @param controllers its controller replicas' mTLS listeners ({@code host:port}; admin API)
    */
   public record Ready(
       String cluster,
@@ -64,7 +65,12 @@ public record StateDir(Path root) {
       String controlHost,
       int controlPort,
       String gatewayHost,
-      int gatewayPort) {}
+      int gatewayPort,
+      List<String> controllers) {
+    public Ready {
+      controllers = controllers == null ? List.of() : List.copyOf(controllers);
+    }
+  }
 
   /** The default state directory of topology {@code name}: {@code ~/.fedmesh/run/<name>}. */
   public static StateDir defaultFor(String name) {
@@ -153,16 +159,12 @@ public record StateDir(Path root) {
     return CertificateAuthority.load(caDir(cluster), clock);
   }
 
-  /** The bundles of every cluster of the run, {@code own} first. */
-  public BundleSet bundles(Topology topology, String own) {
-    Topology.Cluster self = topology.cluster(own).orElseThrow();
-    BundleSet.Builder set = BundleSet.builder(bundle(self));
-    for (Topology.Cluster c : topology.clusters()) {
-      if (!c.name().equals(own)) {
-        set.add(bundle(c));
-      }
-    }
-    return set.build();
+  /**
+   * The trust bundle of {@code cluster} as {@code fedmesh up} wrote it: what its proxies and the
+   * operator pin when they first reach its controllers (other clusters' bundles come by links).
+   */
+  public TrustBundle bundle(Topology topology, String cluster) {
+    return bundle(topology.cluster(cluster).orElseThrow());
   }
 
   private TrustBundle bundle(Topology.Cluster c) {
@@ -177,6 +179,24 @@ public record StateDir(Path root) {
         Pem.readFile(dir.resolve("svid.crt")),
         Pem.readFile(dir.resolve("svid.key")),
         dir.toString());
+  }
+
+  /**
+   * What {@code cluster}'s process published.
+   *
+   * @throws RunnerException (503) when it is not up
+   */
+  public Ready requireReady(String cluster) {
+    return ready(cluster)
+        .orElseThrow(
+            () ->
+                new RunnerException(
+                    503,
+                    "cluster "
+                        + cluster
+                        + " is not running (no "
+                        + readyFile(cluster)
+                        + "; start it with 'fedmesh up')"));
   }
 
   /** What {@code cluster}'s process published, when it is up. */

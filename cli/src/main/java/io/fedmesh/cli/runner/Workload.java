@@ -2,6 +2,7 @@ package io.fedmesh.cli.runner;
 
 import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.push.PushState;
 import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.metrics.RequestMeters;
@@ -80,7 +81,7 @@ record Workload(
         });
   }
 
-  ClusterStatus.Workload describe() {
+  ClusterStatus.Workload describe(PushState push) {
     String h = ClusterProcess.HOST + ":";
     return new ClusterStatus.Workload(
         placement.pod(),
@@ -91,7 +92,8 @@ record Workload(
         h + app.actualPort(),
         h + inboundPort,
         h + outboundPort,
-        h + adminPort);
+        h + adminPort,
+        push);
   }
 
   /** Stops listening: inbound first, so the pod leaves as a terminating pod does. */

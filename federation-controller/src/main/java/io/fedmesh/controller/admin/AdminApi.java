@@ -58,6 +58,7 @@ public final class AdminApi implements ControllerExtension {
     r.delete("/v1/services/:ns/:name").handler(this::deleteService);
     r.put("/v1/endpoints/:ns/:svc/:id").handler(this::putEndpoint);
     r.delete("/v1/endpoints/:ns/:svc/:id").handler(this::deleteEndpoint);
+    new PolicyAdmin(ctx).install(r);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -67,6 +68,8 @@ public final class AdminApi implements ControllerExtension {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("cluster", context.cluster());
     out.put("trustDomain", context.trustDomain().name());
+    out.put("replicaId", context.replicaId());
+    out.put("nowMillis", context.clock().millis());
     out.put("replicas", context.replicas());
     out.put("gateways", c.gateways());
     out.put("links", c.links());
@@ -227,7 +230,8 @@ public final class AdminApi implements ControllerExtension {
   private void putEndpoint(RoutingContext rc) {
     ServiceName name = serviceName(rc.pathParam("ns"), rc.pathParam("svc"));
     String id = endpointId(rc.pathParam("id"));
-    JsonObject body = body(rc, Set.of("host", "port", "region", "zone", "weight", "healthy"));
+    JsonObject body =
+        body(rc, Set.of("host", "port", "region", "zone", "weight", "healthy", "tcpPort"));
     if (body == null) {
       return;
     }
@@ -240,9 +244,10 @@ public final class AdminApi implements ControllerExtension {
     String zone = label(requiredString(body, "zone"), "zone");
     int weight = optionalInt(body, "weight", 1, 1, 10_000);
     boolean healthy = optionalBoolean(body, "healthy", true);
+    int tcpPort = optionalInt(body, "tcpPort", 0, 0, 65535);
     EndpointEntry entry =
         new EndpointEntry(
-            name.namespace(), name.name(), id, host, port, region, zone, weight, healthy);
+            name.namespace(), name.name(), id, host, port, region, zone, weight, healthy, tcpPort);
     reply(
         rc,
         200,
@@ -278,6 +283,11 @@ public final class AdminApi implements ControllerExtension {
 
   /** Runs {@code work} on a worker and answers with its JSON, or the error it raised. */
   private void reply(RoutingContext rc, int status, Callable<Object> work) {
+    replyWith(context, rc, status, work);
+  }
+
+  static void replyWith(
+      ControllerContext context, RoutingContext rc, int status, Callable<Object> work) {
     context
         .vertx()
         .executeBlocking(work, false)

@@ -12,6 +12,8 @@ package io.fedmesh.controller.catalog;
  * @param zone the endpoint's zone
  * @param weight relative weight, at least 1
  * @param healthy as last reported (readiness, health checks)
+ * @param tcpPort the sidecar's inbound raw-TCP port (where the gateway sends a TCP service port's
+ *     connections), or 0 when the endpoint takes no raw TCP
  */
 public record EndpointEntry(
     String namespace,
@@ -22,7 +24,22 @@ public record EndpointEntry(
     String region,
     String zone,
     int weight,
-    boolean healthy) {
+    boolean healthy,
+    int tcpPort) {
+
+  /** An endpoint that takes no raw TCP. */
+  public EndpointEntry(
+      String namespace,
+      String service,
+      String id,
+      String host,
+      int port,
+      String region,
+      String zone,
+      int weight,
+      boolean healthy) {
+    this(namespace, service, id, host, port, region, zone, weight, healthy, 0);
+  }
 
   /** The catalog key: {@code namespace/service/id}. */
   public String key() {
@@ -31,6 +48,6 @@ public record EndpointEntry(
 
   /** The same endpoint with another health. */
   public EndpointEntry withHealthy(boolean h) {
-    return new EndpointEntry(namespace, service, id, host, port, region, zone, weight, h);
+    return new EndpointEntry(namespace, service, id, host, port, region, zone, weight, h, tcpPort);
   }
 }

@@ -11,6 +11,7 @@ import io.fedmesh.controller.catalog.LocalityCount;
 import io.fedmesh.controller.catalog.PolicyEntry;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ServiceEntry;
+import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.bundle.BundleCodec;
 import io.fedmesh.trust.bundle.TrustBundle;
 import java.util.ArrayList;
@@ -183,10 +184,13 @@ final class CatalogMirror {
   private String sidecarService(String key) {
     ServiceEntry local = services.get(key);
     Map<String, ImportEntry> remote = imports.getOrDefault(key, Map.of());
-    if (local == null && remote.isEmpty()) {
+    int slash = key.indexOf('/');
+    if ((local == null && remote.isEmpty())
+        || key.substring(0, slash).equals(SystemIdentities.NAMESPACE)) {
+      // The controllers' own services are for linked clusters' gateways: sidecars reach their
+      // controller directly, never through the mesh.
       return null;
     }
-    int slash = key.indexOf('/');
     String ns = key.substring(0, slash);
     String name = key.substring(slash + 1);
     Map<String, PortEntry> ports = new LinkedHashMap<>();
@@ -258,6 +262,9 @@ final class CatalogMirror {
       m.put("zone", e.zone());
       m.put("weight", Math.max(1, e.weight()));
       m.put("healthy", e.healthy());
+      if (e.tcpPort() > 0) {
+        m.put("tcpPort", e.tcpPort());
+      }
       eps.add(m);
     }
     return eps;

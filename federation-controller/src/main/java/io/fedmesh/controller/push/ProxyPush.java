@@ -222,6 +222,7 @@ public final class ProxyPush implements ControllerExtension {
         });
     req.endHandler(v -> closed(stream[0], true));
     req.exceptionHandler(t -> closed(stream[0], false));
+    req.errorHandler(e -> closed(stream[0], false));
     req.response().exceptionHandler(t -> closed(stream[0], false));
   }
 

@@ -14,8 +14,8 @@ import java.util.TreeSet;
 
 /**
  * The clusters, regions and zones of a mesh, which a policy's locality names are checked against:
- * from a topology file ({@link TopologyLocalities}), or from the controller's catalog. A cluster
- * lies in one region; a region's zones are those its clusters list. Immutable.
+ * from a topology ({@link Topology#localities()}), or from the controller's catalog. A cluster lies
+ * in one region; a region's zones are those its clusters list. Immutable.
  *
  * <p>{@link #UNCHECKED} knows nothing and checks nothing: a policy is then checked for syntax and
  * its own consistency only.

@@ -154,6 +154,18 @@ public record Topology(
     }
   }
 
+  /**
+   * The clusters, regions and zones of this topology, which policies' locality names are checked
+   * against ({@code fedmesh policy validate --topology}, {@code fedmesh policy apply}).
+   */
+  public KnownLocalities localities() {
+    KnownLocalities.Builder known = KnownLocalities.builder();
+    for (Cluster c : clusters) {
+      known.cluster(c.name(), c.region(), c.zones());
+    }
+    return known.build();
+  }
+
   /** The clusters' names, in file order. */
   public List<String> clusterNames() {
     List<String> names = new ArrayList<>();

@@ -2,19 +2,19 @@
  * Configuration files: the static form of a proxy's configuration, a YAML file of {@code kind:
  * ProxyConfig} loaded into the same {@link io.fedmesh.proxy.model.ProxySnapshot} the controller's
  * push produces (standalone sidecars and gateways, and tests, use it); files of {@code kind:
- * FailoverPolicy} resources (see below); and the localities of a {@code kind: Topology} file that
- * policies are checked against.
+ * FailoverPolicy} resources (see below); and {@code kind: Topology} files (what {@code fedmesh up}
+ * runs, and the localities policies are checked against).
  *
  * <p>Public API: {@link io.fedmesh.proxy.config.ProxyConfigLoader} ({@code load(Path)}, {@code
  * parse(String, String)}), {@link io.fedmesh.proxy.config.ProxyConfigWatcher} (reloads a file when
  * it changes), {@link io.fedmesh.proxy.config.FailoverPolicies} ({@code load(Path,
  * KnownLocalities)}) with {@link io.fedmesh.proxy.config.FailoverPolicy}, {@link
- * io.fedmesh.proxy.config.KnownLocalities} and {@link io.fedmesh.proxy.config.TopologyLocalities},
- * {@link io.fedmesh.proxy.config.TopologyLoader} (the multi-cluster {@link
- * io.fedmesh.proxy.config.Topology} {@code fedmesh up} runs; format in its javadoc), and the errors
- * {@link io.fedmesh.proxy.config.ConfigException} (one) and {@link
- * io.fedmesh.proxy.config.ConfigErrors} (all of a file). Depends on {@code io.fedmesh.proxy.model},
- * {@code io.fedmesh.trust.spiffe} and SnakeYAML's node API (never its object binding).
+ * io.fedmesh.proxy.config.KnownLocalities}, {@link io.fedmesh.proxy.config.TopologyLoader} (the
+ * multi-cluster {@link io.fedmesh.proxy.config.Topology} {@code fedmesh up} runs, format in its
+ * javadoc; its {@code localities()} are what policies are checked against), and the errors {@link
+ * io.fedmesh.proxy.config.ConfigException} (one) and {@link io.fedmesh.proxy.config.ConfigErrors}
+ * (all of a file). Depends on {@code io.fedmesh.proxy.model}, {@code io.fedmesh.trust.spiffe} and
+ * SnakeYAML's node API (never its object binding).
  *
  * <h2>Format</h2>
  *

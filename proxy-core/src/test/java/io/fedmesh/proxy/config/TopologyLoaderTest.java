@@ -3,6 +3,7 @@ package io.fedmesh.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fedmesh.proxy.model.ModelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -259,6 +260,97 @@ class TopologyLoaderTest {
             + "policies: [{inline: {kind: FailoverPolicy}, clusters: [b]}]\n",
         "t.yaml:5:56: policies[0].clusters[0]: 'b' is not a cluster of this topology (expected:"
             + " one of a; did you mean 'a'?)");
+  }
+
+  private static final String LOCALITIES =
+      """
+      clusters:
+        - name: us-east
+          region: us-east
+          zones: [a, b]
+        - name: us-east-2
+          region: us-east
+          zones: [b, c]
+        - name: us-west
+          region: us-west
+          zones: [w]
+      """;
+
+  @Test
+  void theLocalitiesPoliciesAreCheckedAgainstComeFromTheClusters() {
+    KnownLocalities known = parse(LOCALITIES).localities();
+
+    assertThat(known.isChecked()).isTrue();
+    assertThat(known.clusters()).containsExactly("us-east", "us-east-2", "us-west");
+    assertThat(known.regions()).containsExactly("us-east", "us-west");
+    assertThat(known.regionOf("us-east-2")).contains("us-east");
+    assertThat(known.zones("us-east")).containsExactly("a", "b", "c");
+    assertThat(known.zones("us-west")).containsExactly("w");
+    assertThat(known.zones("eu-west")).isEmpty();
+    assertThat(known.allowsRegion("us-west")).isTrue();
+    assertThat(known.allowsRegion("eu-west")).isFalse();
+  }
+
+  @Test
+  void theLocalitiesAreTheSameAsBuiltByHand() {
+    assertThat(parse(LOCALITIES).localities())
+        .isEqualTo(
+            KnownLocalities.builder()
+                .cluster("us-east", "us-east", List.of("a", "b"))
+                .cluster("us-east-2", "us-east", List.of("b", "c"))
+                .cluster("us-west", "us-west", List.of("w"))
+                .build());
+  }
+
+  @Test
+  void theShippedPolicyLocalitiesFileIsATopology() {
+    KnownLocalities known =
+        TopologyLoader.load(TOPOLOGIES.resolve("policies").resolve("localities.yaml")).localities();
+    assertThat(known.regions()).containsExactly("eu-west", "us-east", "us-west");
+  }
+
+  @Test
+  void uncheckedLocalitiesAllowEveryRegion() {
+    assertThat(KnownLocalities.UNCHECKED.isChecked()).isFalse();
+    assertThat(KnownLocalities.UNCHECKED.allowsRegion("anywhere")).isTrue();
+    assertThat(KnownLocalities.UNCHECKED.regions()).isEmpty();
+  }
+
+  @Test
+  void theLocalitiesBuilderRefusesAClusterTwice() {
+    KnownLocalities.Builder b = KnownLocalities.builder().cluster("c", "r", List.of());
+    assertThatThrownBy(() -> b.cluster("c", "r", List.of()))
+        .isInstanceOf(ModelException.class)
+        .hasMessage("cluster: 'c' is added twice (expected: each cluster once)");
+  }
+
+  @Test
+  void theLocalitiesBuilderRefusesANameThatIsNotALabel() {
+    assertThatThrownBy(() -> KnownLocalities.builder().cluster("c", "Region", List.of()))
+        .isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("region: 'Region' (expected: a DNS label");
+  }
+
+  @Test
+  void aRegionMissingIsRefused() {
+    assertError(
+        "clusters: [{name: a, zones: [z]}]\n",
+        "t.yaml:4:12: clusters[0].region: missing (a required field)");
+  }
+
+  @Test
+  void aZoneThatIsNotALabelIsRefused() {
+    assertError(
+        "clusters: [{name: a, region: r, zones: [z, B]}]\n",
+        "t.yaml:4:44: clusters[0].zones[1]: 'B' (expected: a DNS label: at most 63 lower-case"
+            + " letters, digits and '-', not at either end)");
+  }
+
+  @Test
+  void aZoneTwiceIsRefused() {
+    assertError(
+        "clusters: [{name: a, region: r, zones: [z, z]}]\n",
+        "t.yaml:4:44: clusters[0].zones[1]: 'z' is listed twice (first at line 4)");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.model.TrafficPolicy;
+import io.fedmesh.proxy.push.PushState;
 import io.fedmesh.proxy.routing.LocalityLoadBalancer;
 import io.fedmesh.proxy.routing.PriorityLevels;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
@@ -64,6 +65,7 @@ public final class SidecarAdmin {
   private final BooleanSupplier ready;
   private final String host;
   private final int port;
+  private final Supplier<PushState> pushState;
   private HttpServer server;
 
   private SidecarAdmin(Builder b) {
@@ -74,6 +76,7 @@ public final class SidecarAdmin {
     this.ready = b.ready;
     this.host = b.host;
     this.port = b.port;
+    this.pushState = b.pushState;
   }
 
   /**
@@ -127,7 +130,7 @@ public final class SidecarAdmin {
             .putHeader("content-type", type)
             .end(registry.scrape(type));
       }
-      case "/config" -> json(req, configJson(snapshots.get()));
+      case "/config" -> json(req, withPushState(configJson(snapshots.get())));
       case "/clusters" -> json(req, clustersJson(snapshots.get(), outbound::balancer));
       default -> text(req, 404, "not found\n");
     }
@@ -146,6 +149,22 @@ public final class SidecarAdmin {
       return;
     }
     req.response().setStatusCode(200).putHeader("content-type", JSON_CONTENT_TYPE).end(body);
+  }
+
+  /** Adds {@code controller}: the push client's state, when the config comes by push. */
+  private ObjectNode withPushState(ObjectNode config) {
+    if (pushState != null) {
+      PushState p = pushState.get();
+      config
+          .putObject("controller")
+          .put("connected", p.connected())
+          .put("replica", p.replica())
+          .put("version", p.version())
+          .put("lastNackVersion", p.lastNackVersion())
+          .put("lastNack", p.lastNack())
+          .put("reconnects", p.reconnects());
+    }
+    return config;
   }
 
   /** {@code /config}: the snapshot's version, cluster, locality, services, policies, authz. */
@@ -294,6 +313,7 @@ public final class SidecarAdmin {
     private final BooleanSupplier ready;
     private String host = "127.0.0.1";
     private int port = DEFAULT_PORT;
+    private Supplier<PushState> pushState;
 
     Builder(
         Vertx vertx,
@@ -315,6 +335,12 @@ public final class SidecarAdmin {
       }
       this.host = Objects.requireNonNull(host, "host");
       this.port = port;
+      return this;
+    }
+
+    /** The push client's state, shown as {@code controller} in {@code /config}. */
+    public Builder pushState(Supplier<PushState> state) {
+      this.pushState = Objects.requireNonNull(state, "state");
       return this;
     }
 

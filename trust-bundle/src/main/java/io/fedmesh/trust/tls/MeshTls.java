@@ -186,6 +186,50 @@ public final class MeshTls {
     return options;
   }
 
+  /**
+   * Turns {@code options} into a server-authenticated TLS server (this SVID, no client certificate
+   * asked): the bootstrap listener, where workloads without an SVID yet ask for one. Nothing is
+   * verified about the client at the TLS layer; the request itself must authenticate.
+   */
+  public <T extends NetServerOptions> T configureBootstrapServer(T options) {
+    configureServer(options);
+    options.setClientAuth(ClientAuth.NONE);
+    // No trust manager: with one, every completed handshake re-checks a (missing) client chain.
+    options.setTrustOptions(null);
+    return options;
+  }
+
+  /**
+   * Turns {@code options} into a TLS client that presents no certificate and accepts a server whose
+   * SVID verifies against {@code bundles} and passes {@code serverAuthorizer}: for bootstrap (a
+   * workload with no SVID yet asks the controller's CA for one, pinning the cluster's bundle it got
+   * out of band).
+   */
+  public static <T extends ClientOptionsBase> T configureAnonymousClient(
+      T options,
+      Function<TrustDomain, Optional<TrustBundle>> bundles,
+      Predicate<SpiffeId> serverAuthorizer,
+      Clock clock) {
+    SvidVerifier verifier = SvidVerifier.builder(bundles).clock(clock).build();
+    options.setSsl(true);
+    options.setSslEngineOptions(TlsEngine.AUTO.vertxOptions());
+    if (options instanceof NetClientOptions) {
+      ((NetClientOptions) options).setHostnameVerificationAlgorithm("");
+    } else if (options instanceof HttpClientOptions) {
+      ((HttpClientOptions) options).setVerifyHost(false);
+    }
+    options.setTrustAll(false);
+    options.setTrustOptions(
+        TrustOptions.wrap(
+            new SpiffeTrustManager(
+                verifier, bundles, serverAuthorizer, new TlsMetrics(null), "client")));
+    options.setEnabledSecureTransportProtocols(PROTOCOLS);
+    for (String suite : CIPHER_SUITES) {
+      options.addEnabledCipherSuite(suite);
+    }
+    return options;
+  }
+
   private void applyTcp(TCPSSLOptions o, TrustOptions trust) {
     o.setKeyCertOptions(keyCertOptions);
     o.setTrustOptions(trust);

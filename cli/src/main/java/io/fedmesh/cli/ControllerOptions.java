@@ -1,0 +1,205 @@
+package io.fedmesh.cli;
+
+import io.fedmesh.api.v1.Node;
+import io.fedmesh.api.v1.ProxyKind;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.push.ControllerClient;
+import io.fedmesh.proxy.push.SvidClient;
+import io.fedmesh.trust.bundle.BundleCodec;
+import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.svid.Svid;
+import io.fedmesh.trust.svid.SvidRenewer;
+import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of a proxy that gets its SVID and config from its cluster's controllers instead of
+ * files: {@code --controller}, {@code --bootstrap}, {@code --join-token}, {@code --spiffe-id},
+ * {@code --ca-bundle}, {@code --cluster}, {@code --region}, {@code --zone}.
+ */
+final class ControllerOptions {
+  @Option(
+      names = "--controller",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description = "Controller replicas' mTLS addresses (push, renewal); comma-separated.")
+  List<String> controllers = new ArrayList<>();
+
+  @Option(
+      names = "--bootstrap",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description = "Controller replicas' bootstrap addresses (join-token signing).")
+  List<String> bootstrap = new ArrayList<>();
+
+  @Option(names = "--join-token", paramLabel = "TOKEN", description = "A join token for the ID.")
+  String joinToken;
+
+  @Option(names = "--spiffe-id", paramLabel = "ID", description = "The SPIFFE ID to run as.")
+  String spiffeId;
+
+  @Option(
+      names = "--ca-bundle",
+      paramLabel = "FILE",
+      description = "The cluster's trust bundle (SPIFFE JSON), pinned for bootstrap.")
+  Path caBundle;
+
+  @Option(names = "--cluster", paramLabel = "NAME", description = "This proxy's cluster.")
+  String cluster;
+
+  @Option(names = "--region", paramLabel = "REGION", description = "This proxy's region.")
+  String region;
+
+  @Option(names = "--zone", paramLabel = "ZONE", description = "This proxy's zone.")
+  String zone;
+
+  @Option(names = "--proxy-id", paramLabel = "ID", description = "Default: <workload>-<pid>.")
+  String proxyId;
+
+  /** Whether any controller option was given. */
+  boolean given() {
+    return !controllers.isEmpty()
+        || !bootstrap.isEmpty()
+        || joinToken != null
+        || spiffeId != null
+        || caBundle != null;
+  }
+
+  /** A proxy configured and identified by its controllers, running. */
+  record Pushed(
+      MeshTls tls,
+      BundleSet bundles,
+      ControllerClient client,
+      SvidRenewer renewer,
+      ProxySnapshot first)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+      renewer.close();
+    }
+  }
+
+  /**
+   * Bootstraps the SVID, starts its renewal, opens the push stream and waits for the first snapshot
+   * (bounded).
+   */
+  Pushed start(
+      Vertx vertx,
+      ProxyKind kind,
+      ScheduledExecutorService scheduler,
+      MeterRegistry registry,
+      Consumer<ProxySnapshot> onSnapshot)
+      throws Exception {
+    List<String> missing = new ArrayList<>();
+    if (controllers.isEmpty()) {
+      missing.add("--controller");
+    }
+    if (bootstrap.isEmpty()) {
+      missing.add("--bootstrap");
+    }
+    if (joinToken == null) {
+      missing.add("--join-token");
+    }
+    if (spiffeId == null) {
+      missing.add("--spiffe-id");
+    }
+    if (caBundle == null) {
+      missing.add("--ca-bundle");
+    }
+    if (cluster == null || region == null || zone == null) {
+      missing.add("--cluster/--region/--zone");
+    }
+    if (!missing.isEmpty()) {
+      throw new UsageException(
+          "with --controller, also give " + String.join(", ", missing) + " (instead of --config)");
+    }
+    SpiffeId id = Inputs.spiffeId("--spiffe-id", spiffeId);
+    TrustBundle pinned =
+        BundleCodec.parse(id.trustDomain(), Inputs.readSmallFile(caBundle), caBundle.toString());
+    List<SocketAddress> mtls = addresses("--controller", controllers);
+    List<SocketAddress> boot = addresses("--bootstrap", bootstrap);
+    BundleSet bundles = BundleSet.of(pinned);
+    AtomicReference<MeshTls> tls = new AtomicReference<>();
+    SvidRenewer renewer =
+        SvidRenewer.builder(
+                id,
+                SvidClient.lifecycle(
+                    vertx,
+                    boot,
+                    pinned,
+                    joinToken,
+                    mtls,
+                    tls::get,
+                    pushed -> pushed.forEach(bundles::update),
+                    Clock.systemUTC()),
+                scheduler)
+            .build();
+    Svid svid;
+    try {
+      svid = renewer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      renewer.close();
+      throw new UsageException("cannot get an SVID for " + id + ": " + e.getCause().getMessage());
+    }
+    MeshTls meshTls = MeshTls.builder(svid, bundles).meterRegistry(registry).build();
+    tls.set(meshTls);
+    renewer.addListener(meshTls::updateSvid);
+    Node.Builder node =
+        Node.newBuilder()
+            .setProxyId(
+                proxyId != null
+                    ? proxyId
+                    : id.serviceAccount().orElse("proxy") + "-" + ProcessHandle.current().pid())
+            .setCluster(cluster)
+            .setRegion(region)
+            .setZone(zone)
+            .setKind(kind);
+    if (kind == ProxyKind.PROXY_KIND_SIDECAR) {
+      node.setNamespace(id.namespace().orElse("")).setWorkload(id.serviceAccount().orElse(""));
+    }
+    ControllerClient client =
+        ControllerClient.builder(vertx, meshTls, bundles, node.build(), mtls, onSnapshot).build();
+    ProxySnapshot first;
+    try {
+      first = client.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      client.close();
+      renewer.close();
+      String nack = client.state().lastNack();
+      throw new UsageException(
+          "no config from the controllers "
+              + controllers
+              + " within 30s: "
+              + (nack.isEmpty()
+                  ? String.valueOf((e.getCause() == null ? e : e.getCause()).getMessage())
+                  : "the pushed config was rejected: " + nack));
+    }
+    return new Pushed(meshTls, bundles, client, renewer, first);
+  }
+
+  private static List<SocketAddress> addresses(String option, List<String> values) {
+    List<SocketAddress> out = new ArrayList<>();
+    for (String v : values) {
+      HostPort hp = HostPort.parse(option, v);
+      if (hp.port() == 0) {
+        throw new UsageException(option + ": '" + v + "': port 0 (expected: 1..65535)");
+      }
+      out.add(SocketAddress.inetSocketAddress(hp.port(), hp.host()));
+    }
+    return out;
+  }
+}
