@@ -25,7 +25,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -135,9 +134,7 @@ public final class ConvergenceBench {
 
     Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     long bytesBefore = sims.stream().mapToLong(s -> s.bytes.get()).sum();
-    com.sun.management.OperatingSystemMXBean os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long cpuBefore = os.getProcessCpuTime();
+    long cpuBefore = processCpuNanos();
     long wallBefore = System.nanoTime();
     for (int c = 0; c < changes; c++) {
       String marker = "chg-" + c;
@@ -155,7 +152,7 @@ public final class ConvergenceBench {
       }
     }
     long wall = System.nanoTime() - wallBefore;
-    long cpu = os.getProcessCpuTime() - cpuBefore;
+    long cpu = processCpuNanos() - cpuBefore;
     long bytes = sims.stream().mapToLong(s -> s.bytes.get()).sum() - bytesBefore;
 
     String md =
@@ -170,6 +167,14 @@ public final class ConvergenceBench {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     controller.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.exit(0);
+  }
+
+  private static long processCpuNanos() {
+    return ProcessHandle.current()
+        .info()
+        .totalCpuDuration()
+        .orElseThrow(() -> new IllegalStateException("this OS reports no process CPU time"))
+        .toNanos();
   }
 
   private static EndpointEntry endpoint(int service, String id, int hostByte) {
