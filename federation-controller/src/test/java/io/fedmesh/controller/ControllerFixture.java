@@ -57,6 +57,14 @@ public final class ControllerFixture implements AutoCloseable {
         customize.accept(b);
         f.replicas.add(await(b.build().start()));
       }
+      // Replicas started one after another can form separate Hazelcast clusters for a moment
+      // (until split-brain healing merges them); tests start once they are one.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
+          .until(
+              () ->
+                  f.replicas.stream()
+                      .allMatch(r -> r.context().replicas().size() == f.replicas.size()));
     } catch (Exception e) {
       f.close();
       throw e;

@@ -70,10 +70,27 @@ final class ControlPlane implements AutoCloseable {
         plane.running.add(true);
         plane.extensions.add(parts);
       }
+      plane.awaitOneCatalog();
       return plane;
     } catch (Exception e) {
       plane.close();
       throw e;
+    }
+  }
+
+  /**
+   * Waits until every replica sees all the others: replicas started one after another can form
+   * separate Hazelcast clusters for a moment, and what is written meanwhile would sit on one side
+   * until split-brain healing merges them.
+   */
+  private void awaitOneCatalog() throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (!replicas.stream().allMatch(r -> r.context().replicas().size() == replicas.size())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "controller replicas did not form one catalog cluster within 60 s; see cluster.log");
+      }
+      Thread.sleep(50);
     }
   }
 

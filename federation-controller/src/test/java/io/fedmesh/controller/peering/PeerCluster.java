@@ -173,7 +173,8 @@ public final class PeerCluster implements AutoCloseable {
       }
       List<Endpoint> endpoints = new ArrayList<>();
       for (EndpointEntry e : catalog.endpoints(SystemIdentities.NAMESPACE, svc)) {
-        endpoints.add(Endpoint.local(e.id(), e.host(), e.port(), locality));
+        endpoints.add(
+            Endpoint.local(e.id(), e.host(), e.port(), locality).withTcpPort(e.tcpPort()));
       }
       ServiceName n = new ServiceName(svc, SystemIdentities.NAMESPACE);
       services.put(
