@@ -3,6 +3,7 @@ package io.fedmesh.cli;
 import io.fedmesh.cli.runner.ClusterStatus;
 import io.fedmesh.cli.runner.ControlClient;
 import io.fedmesh.cli.runner.StateDir;
+import io.fedmesh.sidecar.tracing.SidecarTracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -96,7 +97,8 @@ final class CallCommand implements Callable<Integer> {
   @Mixin OutputOption output = new OutputOption();
 
   /** One request's outcome. */
-  record Result(int seq, int status, String servedBy, double millis, String error) {}
+  record Result(
+      int seq, int status, String servedBy, double millis, String error, String traceId) {}
 
   /** The JSON of {@code -o json}. */
   record Report(
@@ -173,9 +175,8 @@ final class CallCommand implements Callable<Integer> {
                                         resp.statusCode(),
                                         servedBy(b.toString()),
                                         (System.nanoTime() - t0) / 1e6,
-                                        resp.statusCode() / 100 == 2
-                                            ? null
-                                            : oneLine(b.toString()))))
+                                        resp.statusCode() / 100 == 2 ? null : oneLine(b.toString()),
+                                        resp.getHeader(SidecarTracing.TRACE_ID_HEADER))))
                 .recover(
                     e ->
                         Future.succeededFuture(
@@ -184,7 +185,8 @@ final class CallCommand implements Callable<Integer> {
                                 0,
                                 "-",
                                 (System.nanoTime() - t0) / 1e6,
-                                String.valueOf(e.getMessage()))));
+                                String.valueOf(e.getMessage()),
+                                null)));
         all.add(
             f.toCompletionStage()
                 .toCompletableFuture()
@@ -296,11 +298,12 @@ final class CallCommand implements Callable<Integer> {
         for (Result r : results) {
           out.printf(
               Locale.ROOT,
-              "  #%-3d %s %-45s %7.1f ms%s%n",
+              "  #%-3d %s %-45s %7.1f ms%s%s%n",
               r.seq(),
               r.status() == 0 ? "ERR" : String.valueOf(r.status()),
               r.servedBy(),
               r.millis(),
+              r.traceId() == null ? "" : "  trace " + r.traceId(),
               r.error() == null ? "" : "  " + r.error());
         }
       }

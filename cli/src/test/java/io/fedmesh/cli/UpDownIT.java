@@ -160,6 +160,10 @@ class UpDownIT {
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     JsonNode report = JSON.readTree(r.out());
     assertThat(report.get("failed").asInt()).isZero();
+    // Each answer names its trace (W3C trace id, started by the calling sidecar).
+    for (JsonNode result : report.get("results")) {
+      assertThat(result.get("traceId").asText()).matches("[0-9a-f]{32}");
+    }
     return clusters(report);
   }
 
