@@ -2,7 +2,7 @@
 # Push convergence: time from an endpoint change in the catalog until every simulated proxy
 # (a real gRPC stream over mTLS) has received and ACKed it; 10,000 endpoints, 100 proxies.
 # Usage: bench/run-convergence.sh [--smoke] [--proxies N] [--endpoints N] [--changes N]
-# Writes bench/results/convergence.md.
+# Writes bench/results/convergence.md (convergence-smoke.md with --smoke; FEDMESH_BENCH_RESULTS moves it).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$root"

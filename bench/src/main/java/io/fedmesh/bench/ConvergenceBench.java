@@ -47,7 +47,8 @@ import org.HdrHistogram.Histogram;
  * change adds one endpoint to one service; the time from the catalog write until each proxy has
  * received the response carrying it is recorded (HdrHistogram, all proxies × all changes), with the
  * bytes pushed per change and the process CPU per change. Changes go one at a time (the next after
- * every proxy has the previous one). Writes {@code bench/results/convergence.md}.
+ * every proxy has the previous one). Writes {@code convergence.md} ({@code convergence-smoke.md}
+ * with {@code --smoke}) to {@code $FEDMESH_BENCH_RESULTS}, default {@code bench/results}.
  */
 public final class ConvergenceBench {
   private ConvergenceBench() {}
@@ -157,7 +158,10 @@ public final class ConvergenceBench {
 
     String md =
         report(proxies, endpoints, services, changes, smoke, latency, bytes, cpu, wall, firstBytes);
-    Path file = Path.of("bench/results/convergence.md");
+    // A smoke run never overwrites the real figures.
+    Path file =
+        Path.of(System.getenv().getOrDefault("FEDMESH_BENCH_RESULTS", "bench/results"))
+            .resolve(smoke ? "convergence-smoke.md" : "convergence.md");
     Files.createDirectories(file.getParent());
     Files.writeString(file, md);
     out.print(md);
