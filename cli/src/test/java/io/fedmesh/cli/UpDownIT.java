@@ -118,7 +118,8 @@ class UpDownIT {
   private static double servedFrom(String metricsUrl, String cluster) throws Exception {
     double n = 0;
     for (String line : get(metricsUrl).split("\n")) {
-      if (line.startsWith("fedmesh_outbound_requests_seconds_count{")
+      if (line.startsWith("fedmesh_requests_seconds_count{")
+          && line.contains("direction=\"outbound\"")
           && line.contains("destination_cluster=\"" + cluster + "\"")) {
         n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
