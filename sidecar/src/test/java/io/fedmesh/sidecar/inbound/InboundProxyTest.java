@@ -49,6 +49,7 @@ class InboundProxyTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicReference<AuthorizationPolicy> policy =
       new AtomicReference<>(AuthorizationPolicy.ALLOW_MESH);
+  private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private Vertx vertx;
   private int inboundPort;
 
@@ -73,24 +74,26 @@ class InboundProxyTest {
                 vertx
                     .createHttpServer(new HttpServerOptions())
                     .requestHandler(
-                        req ->
-                            req.body()
-                                .onSuccess(
-                                    body -> {
-                                      var resp = req.response();
-                                      resp.putHeader(
-                                          "x-seen-peer",
-                                          String.valueOf(
-                                              req.getHeader(InboundProxy.PEER_IDENTITY_HEADER)));
-                                      resp.putHeader(
-                                          "x-seen-xfcc",
-                                          String.valueOf(req.getHeader(InboundProxy.XFCC_HEADER)));
-                                      resp.putHeader(
-                                          "x-seen-spoof",
-                                          String.valueOf(req.getHeader("x-fedmesh-spoof")));
-                                      resp.putHeader("x-seen-path", req.uri());
-                                      resp.end("body:" + body);
-                                    }))
+                        req -> {
+                          seen.add(req.path());
+                          req.body()
+                              .onSuccess(
+                                  body -> {
+                                    var resp = req.response();
+                                    resp.putHeader(
+                                        "x-seen-peer",
+                                        String.valueOf(
+                                            req.getHeader(InboundProxy.PEER_IDENTITY_HEADER)));
+                                    resp.putHeader(
+                                        "x-seen-xfcc",
+                                        String.valueOf(req.getHeader(InboundProxy.XFCC_HEADER)));
+                                    resp.putHeader(
+                                        "x-seen-spoof",
+                                        String.valueOf(req.getHeader("x-fedmesh-spoof")));
+                                    resp.putHeader("x-seen-path", req.uri());
+                                    resp.end("body:" + body);
+                                  });
+                        })
                     .listen(0, "127.0.0.1"))
             .actualPort();
     MeshTls tls = MeshTls.builder(svid(westCa, "/ns/default/sa/reviews"), bundles).build();
@@ -255,8 +258,11 @@ class InboundProxyTest {
     assertThatThrownBy(() -> call(c, HttpMethod.GET, "/x", null)).isNotNull();
   }
 
-  @Test
-  void http2ContinuationFloodOverMtlsIsCutOffWithGoAway() throws Exception {
+  /**
+   * A raw TLS socket to the inbound listener with a caller SVID from the east CA, the handshake
+   * done with {@code alpn} agreed.
+   */
+  private javax.net.ssl.SSLSocket mtlsSocket(String alpn) throws Exception {
     Svid caller = svid(eastCa, "/ns/shop/sa/attacker");
     java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -291,11 +297,16 @@ class InboundProxyTest {
     javax.net.ssl.SSLSocket socket =
         (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", inboundPort);
     javax.net.ssl.SSLParameters params = socket.getSSLParameters();
-    params.setApplicationProtocols(new String[] {"h2"});
+    params.setApplicationProtocols(new String[] {alpn});
     socket.setSSLParameters(params);
     socket.startHandshake();
-    assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
+    assertThat(socket.getApplicationProtocol()).isEqualTo(alpn);
+    return socket;
+  }
 
+  @Test
+  void http2ContinuationFloodOverMtlsIsCutOffWithGoAway() throws Exception {
+    javax.net.ssl.SSLSocket socket = mtlsSocket("h2");
     io.fedmesh.sidecar.ContinuationFlood.Result r =
         io.fedmesh.sidecar.ContinuationFlood.run(socket, 1024);
     assertThat(r.closedByServer()).isTrue();
@@ -346,6 +357,110 @@ class InboundProxyTest {
         // later (measured 203..264 streams), so the bound here leaves room for that, not more.
         .isLessThan(InboundProxy.MAX_RESETS_PER_WINDOW * 5);
     // The listener still serves a well-behaved caller.
+    HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
+    assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
+  }
+
+  /** Writes {@code raw} over mTLS (HTTP/1.1) and returns all the listener sent until it closed. */
+  private String exchangeHttp1(String raw) throws Exception {
+    try (javax.net.ssl.SSLSocket s = mtlsSocket("http/1.1")) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[4096];
+      try {
+        int n;
+        while ((n = s.getInputStream().read(buf)) != -1) {
+          all.write(buf, 0, n);
+        }
+      } catch (java.net.SocketException e) {
+        // reset after the answer: what was read is the answer
+      }
+      return all.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private void assertListenerKeepsServing() throws Exception {
+    HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_1_1);
+    assertThat(call(good, HttpMethod.GET, "/after", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void contentLengthWithTransferEncodingGets400NamingTheConflictAndIsNeverForwarded()
+      throws Exception {
+    // CVE-2019-16869 / CVE-2019-20445: a front end framing by Content-Length and a back end by
+    // chunks disagree where the request ends. The pipelined request after it must not be served.
+    String answer =
+        exchangeHttp1(
+            "POST /smuggle HTTP/1.1\r\nHost: reviews\r\nContent-Length: 5\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\nHost: reviews\r\n\r\n");
+    assertThat(answer)
+        .containsPattern("^HTTP/1\\.[01] 400 ")
+        .contains("both Content-Length and Transfer-Encoding")
+        .containsOnlyOnce("HTTP/1.");
+    assertListenerKeepsServing();
+    assertThat(seen).doesNotContain("/smuggle", "/smuggled");
+  }
+
+  @Test
+  void whitespaceBeforeHeaderColonGets400() throws Exception {
+    String answer = exchangeHttp1("GET /ws HTTP/1.1\r\nHost : reviews\r\n\r\n");
+    assertThat(answer).containsPattern("^HTTP/1\\.[01] 400 ").containsOnlyOnce("HTTP/1.");
+    assertListenerKeepsServing();
+    assertThat(seen).doesNotContain("/ws");
+  }
+
+  @Test
+  void obsFoldGets400NamingTheFolding() throws Exception {
+    String answer =
+        exchangeHttp1("GET /fold HTTP/1.1\r\nHost: reviews\r\nX-Folded: a\r\n b\r\n\r\n");
+    assertThat(answer)
+        .containsPattern("^HTTP/1\\.[01] 400 ")
+        .contains("obs-fold")
+        .containsOnlyOnce("HTTP/1.");
+    assertListenerKeepsServing();
+    assertThat(seen).doesNotContain("/fold");
+  }
+
+  @Test
+  void oversizedHeaderGets431() throws Exception {
+    String answer =
+        exchangeHttp1(
+            "GET /big HTTP/1.1\r\nHost: reviews\r\nX-Big: " + "a".repeat(17 * 1024) + "\r\n\r\n");
+    assertThat(answer).containsPattern("^HTTP/1\\.[01] 431 ");
+    assertListenerKeepsServing();
+    assertThat(seen).doesNotContain("/big");
+  }
+
+  @Test
+  void http2EmptyContinuationFloodOverMtlsIsCutOffWithGoAway() throws Exception {
+    io.fedmesh.sidecar.ContinuationFlood.Result r =
+        io.fedmesh.sidecar.ContinuationFlood.run(mtlsSocket("h2"), 0);
+    assertThat(r.closedByServer()).isTrue();
+    assertThat(r.bytesWritten())
+        .as("bytes the flood wrote before the close, socket buffers included")
+        .isLessThan(4 * io.fedmesh.sidecar.ListenerGuards.MAX_BYTES_WITHOUT_PROGRESS);
+    assertThat(r.goAway()).isTrue();
+    assertThat(
+            registry
+                .get(io.fedmesh.sidecar.metrics.RequestMeters.HTTP2_ABUSE)
+                .tag("direction", "inbound")
+                .tag("kind", io.fedmesh.sidecar.ListenerGuards.NO_PROGRESS)
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
+    assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void http2MadeYouResetOverMtlsIsCutOffWithGoAway() throws Exception {
+    io.fedmesh.sidecar.ContinuationFlood.Result r =
+        io.fedmesh.sidecar.MadeYouReset.run(mtlsSocket("h2"), "reviews");
+    assertThat(r.closedByServer()).isTrue();
+    assertThat(r.goAway()).isTrue();
     HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
     assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
   }

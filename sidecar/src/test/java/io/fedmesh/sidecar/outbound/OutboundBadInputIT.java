@@ -11,6 +11,8 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.sidecar.ContinuationFlood;
+import io.fedmesh.sidecar.ListenerGuards;
+import io.fedmesh.sidecar.MadeYouReset;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
@@ -230,8 +232,9 @@ class OutboundBadInputIT {
     // Netty drops Content-Length when Transfer-Encoding: chunked is present (RFC 9112 section
     // 6.3 allows this instead of 400). Framed by chunks, the empty body ends at "0\r\n\r\n" and
     // the pipelined request after it is answered as a request of its own, not smuggled in a body.
-    // Rejecting with 400 (and closing, as section 6.1 asks) needs the decoder itself: by the time
-    // Vert.x hands the request over, the Content-Length header is gone.
+    // Rejecting with 400 (and closing, as section 6.1 asks) needs the decoder itself, and on this
+    // plaintext listener with h2c Vert.x lets no one swap it before the first request is decoded
+    // (ListenerGuards); the inbound mTLS listener does reject it.
     String conflicting =
         "POST /reviews/1 HTTP/1.1\r\nHost: "
             + HOST
@@ -304,6 +307,36 @@ class OutboundBadInputIT {
   }
 
   @Test
+  void http2EmptyContinuationFloodOnH2cIsCutOffWithGoAway() throws Exception {
+    // Empty CONTINUATION frames add nothing to the header block Netty bounds; the listener's
+    // guard closes the connection once ListenerGuards.MAX_BYTES_WITHOUT_PROGRESS bytes went by
+    // without a complete frame.
+    ContinuationFlood.Result r = ContinuationFlood.run(new Socket("127.0.0.1", outboundPort), 0);
+    assertThat(r.closedByServer()).as("closed before %d bytes", ContinuationFlood.CAP).isTrue();
+    assertThat(r.bytesWritten())
+        .as("bytes the flood wrote before the close, socket buffers included")
+        .isLessThan(4 * ListenerGuards.MAX_BYTES_WITHOUT_PROGRESS);
+    assertThat(r.goAway()).isTrue();
+    assertListenerKeepsServing();
+  }
+
+  @Test
+  void http2MadeYouResetOnH2cIsCutOffWithGoAway() throws Exception {
+    ContinuationFlood.Result r = MadeYouReset.run(new Socket("127.0.0.1", outboundPort), HOST);
+    assertThat(r.closedByServer()).as("closed before %d bytes", ContinuationFlood.CAP).isTrue();
+    assertThat(r.goAway()).isTrue();
+    // The listener itself still answers. (Requests to reviews fail for a while after this: the
+    // streams reset downstream hold the upstream pool until its 1 s acquire timeout, which the
+    // outbound counts against the endpoint and ejects it. Not this listener's guard.)
+    assertThat(
+            exchangeAll(
+                "GET / HTTP/1.1\r\nHost: ratings.default.svc.cluster.local\r\n"
+                    + "Connection: close\r\n\r\n"))
+        .startsWith("HTTP/1.1 503 ")
+        .contains("no route to host 'ratings.default.svc.cluster.local'");
+  }
+
+  @Test
   void whitespaceBeforeHeaderColonGets400() throws IOException {
     assertThat(code(exchange("GET /reviews/1 HTTP/1.1\r\nHost : " + HOST + "\r\n\r\n")))
         .isEqualTo(400);
@@ -312,7 +345,8 @@ class OutboundBadInputIT {
 
   @Test
   void obsFoldIsUnfoldedNotRejected() throws IOException {
-    // Netty replaces obs-fold with a space, the other behaviour RFC 9112 section 5.2 allows.
+    // Netty replaces obs-fold with a space, the other behaviour RFC 9112 section 5.2 allows; the
+    // inbound mTLS listener's own decoder rejects it (see ListenerGuards).
     assertThat(
             code(
                 exchange(
