@@ -5,6 +5,7 @@
 #
 # Usage: [JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64] bench/run-dataplane.sh \
 #          [--smoke] [--rates 1000,5000] [--repeats 5] [--duration 10s] [--connections 16] [--no-pin]
+#          [--paths direct,fedmesh-same,fedmesh-cross,nginx,haproxy]
 #
 #   --smoke        every path for about a second at 200 rps, one repeat, no start-up phase (CI)
 #   --rates        fixed request rates of the open-loop runs (default 1000,5000)
@@ -12,6 +13,7 @@
 #   --duration     length of each run (default 10s)
 #   --connections  keep-alive connections of the generator (default 16)
 #   --no-pin       do not pin with taskset (default: generator and app on CPU 1, proxies on CPU 0)
+#   --paths        only these paths (default: all five); e.g. --paths fedmesh-cross for profiling
 #
 # Writes bench/results/dataplane-java<N>.md (or $FEDMESH_BENCH_RESULTS/...). Installs nginx-light,
 # libnginx-mod-stream and haproxy with apt-get when they are missing and this runs as root;
@@ -24,7 +26,7 @@ cd "$root"
 
 for a in "$@"; do
   if [[ "$a" == "--help" || "$a" == "-h" ]]; then
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
   fi
 done

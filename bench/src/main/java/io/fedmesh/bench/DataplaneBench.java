@@ -156,16 +156,16 @@ public final class DataplaneBench {
         "dataplane: %d repeat(s) × %d path(s) × 2 bodies × (rates %s + max), %d ms each;"
             + " bounded at %d s%n",
         opt.repeats,
-        5,
+        opt.pathCount(),
         opt.rates,
         opt.duration.toMillis(),
         opt.timeBound().toSeconds());
-    boolean nginx = Host.onPath("nginx");
-    boolean haproxy = Host.onPath("haproxy");
-    if (!nginx) {
+    boolean nginx = opt.wants("nginx") && Host.onPath("nginx");
+    boolean haproxy = opt.wants("haproxy") && Host.onPath("haproxy");
+    if (opt.wants("nginx") && !nginx) {
       notes.add("nginx is not installed: the nginx chain was skipped.");
     }
-    if (!haproxy) {
+    if (opt.wants("haproxy") && !haproxy) {
       notes.add("HAProxy is not installed: the HAProxy chain was skipped.");
     }
     if (!opt.smoke) {
@@ -325,6 +325,18 @@ public final class DataplaneBench {
           result.percentileMicros(99.9),
           result.errors(),
           result.incomplete());
+      if (!cpu.isEmpty()) {
+        StringBuilder per = new StringBuilder("          CPU s / 10k req:");
+        cpu.forEach(
+            (name, s) ->
+                per.append(
+                    String.format(
+                        Locale.ROOT,
+                        "  %s %.2f",
+                        name,
+                        s / Math.max(1, result.completed()) * 10_000)));
+        out.println(per);
+      }
     }
   }
 
@@ -372,10 +384,39 @@ public final class DataplaneBench {
     app = launch(chains.app(), 1, "app");
     running.add(app);
 
-    BenchPath direct = new BenchPath("direct", "direct", false, Chains.HOST_CLUSTERSET);
-    direct.port = chains.appPort;
-    paths.add(direct);
+    if (opt.wants("direct")) {
+      BenchPath direct = new BenchPath("direct", "direct", false, Chains.HOST_CLUSTERSET);
+      direct.port = chains.appPort;
+      paths.add(direct);
+    }
+    if (opt.wants("fedmesh-same")) {
+      startSame();
+    }
+    if (opt.wants("fedmesh-cross")) {
+      startCross();
+    }
+    if (nginx) {
+      paths.add(
+          peerChain(
+              "nginx", "nginx chain", (role, port, next) -> chains.nginx(role, role, port, next)));
+    }
+    if (haproxy) {
+      paths.add(
+          peerChain(
+              "haproxy",
+              "HAProxy chain",
+              (role, port, next) -> chains.haproxy(role, role, port, next)));
+    }
+    // All started at once; now wait for each.
+    awaitReady(app, chains.app());
+    for (BenchPath p : paths) {
+      for (int i = 0; i < p.procs.size(); i++) {
+        awaitReady(p.procs.get(i), launches.get(p.procs.get(i)));
+      }
+    }
+  }
 
+  private void startSame() throws IOException {
     BenchPath same =
         new BenchPath("fedmesh-same", "fedmesh same-cluster", false, Chains.HOST_LOCAL);
     int sameInbound = chains.freePort();
@@ -388,7 +429,9 @@ public final class DataplaneBench {
         chains.sidecar(
             "fm-same client sidecar", westSame, "client-west", null, chains.freePort(), same.port));
     paths.add(same);
+  }
 
+  private void startCross() throws IOException {
     BenchPath cross =
         new BenchPath("fedmesh-cross", "fedmesh cross-cluster", false, Chains.HOST_CLUSTERSET);
     int crossInbound = chains.freePort();
@@ -414,26 +457,6 @@ public final class DataplaneBench {
             chains.freePort(),
             cross.port));
     paths.add(cross);
-
-    if (nginx) {
-      paths.add(
-          peerChain(
-              "nginx", "nginx chain", (role, port, next) -> chains.nginx(role, role, port, next)));
-    }
-    if (haproxy) {
-      paths.add(
-          peerChain(
-              "haproxy",
-              "HAProxy chain",
-              (role, port, next) -> chains.haproxy(role, role, port, next)));
-    }
-    // All started at once; now wait for each.
-    awaitReady(app, chains.app());
-    for (BenchPath p : paths) {
-      for (int i = 0; i < p.procs.size(); i++) {
-        awaitReady(p.procs.get(i), launches.get(p.procs.get(i)));
-      }
-    }
   }
 
   @FunctionalInterface
@@ -487,6 +510,10 @@ public final class DataplaneBench {
 
   /** Parsed arguments. */
   static final class Options {
+    /** Every path's key, in the order they run. */
+    static final List<String> PATHS =
+        List.of("direct", "fedmesh-same", "fedmesh-cross", "nginx", "haproxy");
+
     boolean smoke;
     List<Integer> rates = List.of(1000, 5000);
     int repeats = 5;
@@ -501,6 +528,7 @@ public final class DataplaneBench {
     Path cliJar;
     Path results = Path.of("bench/results");
     List<String> proxyJvmFlags = List.of();
+    List<String> paths = PATHS;
     String command = "bench/run-dataplane.sh";
 
     static Options parse(String[] args) {
@@ -536,6 +564,10 @@ public final class DataplaneBench {
             o.connections = positive(a, value(args, ++i, a));
             given.add(a + " " + args[i]);
           }
+          case "--paths" -> {
+            o.paths = Options.paths(value(args, ++i, a));
+            given.add(a + " " + args[i]);
+          }
           case "--work" -> o.work = Path.of(value(args, ++i, a));
           case "--certs" -> o.certs = Path.of(value(args, ++i, a));
           case "--cli-jar" -> o.cliJar = Path.of(value(args, ++i, a));
@@ -547,7 +579,7 @@ public final class DataplaneBench {
                   "unknown argument '"
                       + a
                       + "' (expected: --smoke, --rates N,N, --repeats N, --duration 10s,"
-                      + " --connections N, --no-pin)");
+                      + " --connections N, --paths KEY,KEY, --no-pin)");
         }
       }
       if (o.work == null || o.certs == null || o.cliJar == null) {
@@ -573,13 +605,22 @@ public final class DataplaneBench {
       return l;
     }
 
+    /** Whether the path with this key runs. */
+    boolean wants(String key) {
+      return paths.contains(key);
+    }
+
+    int pathCount() {
+      return paths.size();
+    }
+
     /** A generous bound on the whole run: measurements, drains, starts, then twice that. */
     Duration timeBound() {
       long perRun =
           duration.toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
-      long runs = (long) repeats * 5 * 2 * (rates.size() + 1);
+      long runs = (long) repeats * paths.size() * 2 * (rates.size() + 1);
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
-      long total = runs * perRun + 5 * 2 * warmup.toMillis() + starts + 180_000;
+      long total = runs * perRun + paths.size() * 2L * warmup.toMillis() + starts + 180_000;
       return Duration.ofMillis(2 * total);
     }
 
@@ -601,6 +642,19 @@ public final class DataplaneBench {
         throw new IllegalArgumentException(
             name + ": '" + v + "' (expected: a positive whole number)");
       }
+    }
+
+    private static List<String> paths(String v) {
+      List<String> l = new ArrayList<>();
+      for (String s : v.split(",")) {
+        String k = s.trim();
+        if (!PATHS.contains(k)) {
+          throw new IllegalArgumentException(
+              "--paths: '" + k + "' (expected: a comma-separated subset of " + PATHS + ")");
+        }
+        l.add(k);
+      }
+      return List.copyOf(l);
     }
 
     private static List<Integer> rates(String v) {

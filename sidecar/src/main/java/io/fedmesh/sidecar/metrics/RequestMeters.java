@@ -17,6 +17,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -111,6 +113,13 @@ public final class RequestMeters {
   private final String direction;
   private final AtomicInteger connections = new AtomicInteger();
 
+  /**
+   * Meters by tag values, so that a request only records: registering looks the meter up by an id
+   * of eleven tags, which costs more than the recording itself. Bounded as the registry is, by the
+   * tag values' cardinality.
+   */
+  private final Map<Key, Meters> meters = new ConcurrentHashMap<>();
+
   private RequestMeters(MeterRegistry registry, String direction) {
     this.registry = registry;
     this.direction = direction;
@@ -203,39 +212,59 @@ public final class RequestMeters {
     if (registry == null) {
       return;
     }
+    long nanos = System.nanoTime() - startNanos;
+    Meters m =
+        meters.computeIfAbsent(
+            new Key(
+                source,
+                destination,
+                destinationService == null ? UNKNOWN : destinationService,
+                decision,
+                status / 100),
+            this::register);
+    TraceExemplars.with(trace, () -> m.duration.record(nanos, TimeUnit.NANOSECONDS));
+    m.requestBytes.record(req.bytesRead());
+    m.responseBytes.record(req.response().bytesWritten());
+  }
+
+  /** What tells one set of request meters from another: the values of the request tags. */
+  private record Key(
+      Side source, Side destination, String service, String decision, int statusClass) {}
+
+  /** The meters of one {@link Key}, registered once and then only recorded to. */
+  private record Meters(
+      Timer duration, DistributionSummary requestBytes, DistributionSummary responseBytes) {}
+
+  private Meters register(Key k) {
     Tags tags =
         Tags.of(
                 "direction", direction,
-                "source_cluster", source.cluster(),
-                "source_region", source.region(),
-                "source_zone", source.zone(),
-                "source_trust_domain", source.domain(),
-                "destination_cluster", destination.cluster(),
-                "destination_region", destination.region(),
-                "destination_zone", destination.zone(),
-                "destination_service", destinationService == null ? UNKNOWN : destinationService,
-                "response_class", (status / 100) + "xx")
-            .and("decision", decision);
-    long nanos = System.nanoTime() - startNanos;
-    Timer timer =
+                "source_cluster", k.source().cluster(),
+                "source_region", k.source().region(),
+                "source_zone", k.source().zone(),
+                "source_trust_domain", k.source().domain(),
+                "destination_cluster", k.destination().cluster(),
+                "destination_region", k.destination().region(),
+                "destination_zone", k.destination().zone(),
+                "destination_service", k.service(),
+                "response_class", k.statusClass() + "xx")
+            .and("decision", k.decision());
+    return new Meters(
         Timer.builder(REQUESTS)
             .tags(tags)
             .serviceLevelObjectives(BUCKETS)
             .description("requests answered by the sidecar")
-            .register(registry);
-    TraceExemplars.with(trace, () -> timer.record(nanos, TimeUnit.NANOSECONDS));
-    DistributionSummary.builder(REQUEST_BYTES)
-        .tags(tags)
-        .baseUnit("bytes")
-        .description("request body bytes read from the caller")
-        .register(registry)
-        .record(req.bytesRead());
-    DistributionSummary.builder(RESPONSE_BYTES)
-        .tags(tags)
-        .baseUnit("bytes")
-        .description("response body bytes written to the caller")
-        .register(registry)
-        .record(req.response().bytesWritten());
+            .register(registry),
+        DistributionSummary.builder(REQUEST_BYTES)
+            .tags(tags)
+            .baseUnit("bytes")
+            .description("request body bytes read from the caller")
+            .register(registry),
+        DistributionSummary.builder(RESPONSE_BYTES)
+            .tags(tags)
+            .baseUnit("bytes")
+            .description("response body bytes written to the caller")
+            .register(registry));
   }
 
   /** Counts a retry of a request to {@code service} after {@code reason}. */

@@ -25,7 +25,7 @@ final class TraceExemplars implements io.prometheus.metrics.tracer.common.SpanCo
     try {
       record.run();
     } finally {
-      CURRENT.remove();
+      CURRENT.set(null); // not remove(): the event loop's next request would make a new entry
     }
   }
 

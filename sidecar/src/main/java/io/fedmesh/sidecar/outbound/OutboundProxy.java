@@ -34,6 +34,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
@@ -388,7 +389,10 @@ public final class OutboundProxy {
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
                 span.beforeTry(creq.headers(), e, retries);
                 Future<HttpClientResponse> sent;
-                if (body != null) {
+                if (body != null && body.length() == 0 && creq.version() == HttpVersion.HTTP_2) {
+                  // HEADERS with END_STREAM; send(empty buffer) would add an empty DATA frame.
+                  sent = creq.send();
+                } else if (body != null) {
                   sent = creq.send(body);
                 } else {
                   if (req.getHeader("content-length") != null) {

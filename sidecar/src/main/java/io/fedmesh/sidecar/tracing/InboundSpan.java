@@ -19,6 +19,9 @@ public final class InboundSpan extends RequestSpan {
    * upstream_error); 5xx sets status ERROR.
    */
   public void end(int status, String decision) {
+    if (!span.isRecording()) {
+      return; // export off or not sampled: nothing would keep the attributes
+    }
     span.setAttribute(SidecarTracing.AUTHZ_DECISION, decision);
     finish(status, status >= 500 ? String.valueOf(status) : null, decision);
   }

@@ -18,6 +18,9 @@ public final class OutboundSpan extends RequestSpan {
    */
   public void beforeTry(MultiMap headers, Endpoint endpoint, int retries) {
     injectInto(headers);
+    if (!span.isRecording()) {
+      return; // export off or not sampled: attributes would be dropped, do not compute them
+    }
     if (retries > 0) {
       span.setAttribute(SidecarTracing.RESEND_COUNT, retries);
       span.addEvent(
@@ -47,6 +50,9 @@ public final class OutboundSpan extends RequestSpan {
    * relayed. 5xx and failures set status ERROR.
    */
   public void end(int status, String failure) {
+    if (!span.isRecording()) {
+      return;
+    }
     if (failure != null) {
       finish(status, status >= 500 ? String.valueOf(status) : "_OTHER", failure.strip());
     } else {

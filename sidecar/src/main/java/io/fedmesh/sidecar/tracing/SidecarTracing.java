@@ -6,7 +6,9 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -16,13 +18,12 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -134,6 +135,8 @@ public final class SidecarTracing {
       TextMapPropagator.composite(
           B3Propagator.injectingSingleHeader(), W3CTraceContextPropagator.getInstance());
 
+  private final Sampler sampler;
+  private final IdGenerator ids = IdGenerator.random();
   private final SdkTracerProvider provider;
   private final Tracer tracer;
   private final TextMapPropagator injector;
@@ -145,33 +148,34 @@ public final class SidecarTracing {
       TracingOptions options, SpiffeId identity, Supplier<Locality> locality, String version) {
     this.identity = identity;
     this.locality = Objects.requireNonNull(locality, "locality");
-    SdkTracerProviderBuilder b =
-        SdkTracerProvider.builder()
-            .setResource(resource(identity))
-            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(options.sampleRatio())));
-    if (options.otlpEndpoint().isPresent()) {
+    this.sampler = Sampler.parentBased(Sampler.traceIdRatioBased(options.sampleRatio()));
+    this.exporting = options.otlpEndpoint().isPresent();
+    if (exporting) {
       OtlpHttpSpanExporter exporter =
           OtlpHttpSpanExporter.builder()
               .setEndpoint(options.otlpEndpoint().get().toString())
               .setTimeout(options.exportTimeout())
               .build();
-      b.addSpanProcessor(
-          BatchSpanProcessor.builder(exporter)
-              .setMaxQueueSize(options.maxQueueSize())
-              .setMaxExportBatchSize(options.maxExportBatchSize())
-              .setScheduleDelay(options.scheduleDelay())
-              .setExporterTimeout(options.exportTimeout())
-              .build());
+      this.provider =
+          SdkTracerProvider.builder()
+              .setResource(resource(identity))
+              .setIdGenerator(ids)
+              .setSampler(sampler)
+              .addSpanProcessor(
+                  BatchSpanProcessor.builder(exporter)
+                      .setMaxQueueSize(options.maxQueueSize())
+                      .setMaxExportBatchSize(options.maxExportBatchSize())
+                      .setScheduleDelay(options.scheduleDelay())
+                      .setExporterTimeout(options.exportTimeout())
+                      .build())
+              .build();
+      this.tracer = provider.get("io.fedmesh.sidecar", version);
+    } else {
+      // Nothing reads a span's attributes: requests get propagated() spans, and neither the SDK's
+      // provider nor the exporter is built.
+      this.provider = null;
+      this.tracer = null;
     }
-    if (options.otlpEndpoint().isEmpty()) {
-      // With no processor at all the SDK hands out no-op spans that only pass the caller's context
-      // on and make no new ids, so a request without trace headers would reach the app without a
-      // trace. A processor that drops spans keeps real spans (ids, sampling) without export.
-      b.addSpanProcessor(new DiscardingProcessor());
-    }
-    this.exporting = options.otlpEndpoint().isPresent();
-    this.provider = b.build();
-    this.tracer = provider.get("io.fedmesh.sidecar", version);
     List<TextMapPropagator> writers = new ArrayList<>();
     for (TracingOptions.Propagation p : TracingOptions.Propagation.values()) {
       if (options.propagation().contains(p)) {
@@ -216,16 +220,21 @@ public final class SidecarTracing {
 
   /** Starts the CLIENT span of a request from the app to {@code destinationService}. */
   public OutboundSpan outbound(HttpServerRequest appRequest, String destinationService) {
-    SpanBuilder sb =
-        start(appRequest, appRequest.method().name() + " " + destinationService, SpanKind.CLIENT);
-    sb.setAttribute(DESTINATION_SERVICE, destinationService);
-    if (appRequest.authority() != null) {
-      sb.setAttribute(SERVER_ADDRESS, appRequest.authority().host());
-      if (appRequest.authority().port() > 0) {
-        sb.setAttribute(SERVER_PORT, (long) appRequest.authority().port());
+    Span span;
+    if (exporting) {
+      SpanBuilder sb =
+          start(appRequest, appRequest.method().name() + " " + destinationService, SpanKind.CLIENT);
+      sb.setAttribute(DESTINATION_SERVICE, destinationService);
+      if (appRequest.authority() != null) {
+        sb.setAttribute(SERVER_ADDRESS, appRequest.authority().host());
+        if (appRequest.authority().port() > 0) {
+          sb.setAttribute(SERVER_PORT, (long) appRequest.authority().port());
+        }
       }
+      span = sb.startSpan();
+    } else {
+      span = propagated(appRequest, SpanKind.CLIENT);
     }
-    Span span = sb.startSpan();
     appRequest
         .response()
         .headersEndHandler(
@@ -239,6 +248,9 @@ public final class SidecarTracing {
 
   /** Starts the SERVER span of a request from {@code caller}, whose SVID was verified. */
   public InboundSpan inbound(HttpServerRequest request, SpiffeId caller) {
+    if (!exporting) {
+      return new InboundSpan(this, propagated(request, SpanKind.SERVER));
+    }
     String name =
         identity == null
             ? request.method().name()
@@ -273,6 +285,29 @@ public final class SidecarTracing {
     return sb;
   }
 
+  /**
+   * With export off, the span a request gets when nothing will read its attributes: the context the
+   * SDK would give it (the caller's trace id or a new one, a new span id, the same sampler's
+   * decision and trace state) on a non-recording span, so that no span object, attribute map or
+   * span name is made per request. The sampler sees no name and no attributes; neither of ours
+   * (parent-based, trace-id ratio) reads them.
+   */
+  private Span propagated(HttpServerRequest req, SpanKind kind) {
+    Context parent = EXTRACTOR.extract(Context.root(), req.headers(), GETTER);
+    SpanContext parentContext = Span.fromContext(parent).getSpanContext();
+    String traceId = parentContext.isValid() ? parentContext.getTraceId() : ids.generateTraceId();
+    SamplingResult sampling =
+        sampler.shouldSample(parent, traceId, "", kind, Attributes.empty(), List.of());
+    return Span.wrap(
+        SpanContext.create(
+            traceId,
+            ids.generateSpanId(),
+            sampling.getDecision() == SamplingDecision.RECORD_AND_SAMPLE
+                ? TraceFlags.getSampled()
+                : TraceFlags.getDefault(),
+            sampling.getUpdatedTraceState(parentContext.getTraceState())));
+  }
+
   /** Replaces any trace headers in {@code headers} with {@code span}'s context. */
   void inject(Span span, MultiMap headers) {
     for (String h : TRACE_HEADERS) {
@@ -286,6 +321,9 @@ public final class SidecarTracing {
    * export finished or failed; never blocks the caller.
    */
   public Future<Void> close() {
+    if (provider == null) {
+      return Future.succeededFuture();
+    }
     Promise<Void> done = Promise.promise();
     provider.shutdown().whenComplete(done::tryComplete);
     return done.future();
@@ -297,25 +335,6 @@ public final class SidecarTracing {
       return id.serviceAccount().get() + "." + id.namespace().get();
     }
     return id.toString();
-  }
-
-  /** Ends spans without keeping them: propagation without export. */
-  private static final class DiscardingProcessor implements SpanProcessor {
-    @Override
-    public void onStart(Context parentContext, ReadWriteSpan span) {}
-
-    @Override
-    public boolean isStartRequired() {
-      return false;
-    }
-
-    @Override
-    public void onEnd(ReadableSpan span) {}
-
-    @Override
-    public boolean isEndRequired() {
-      return false;
-    }
   }
 
   private static Resource resource(SpiffeId identity) {

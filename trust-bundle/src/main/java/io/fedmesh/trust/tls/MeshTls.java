@@ -296,16 +296,26 @@ public final class MeshTls {
 
   /** The peer's SPIFFE ID on a session the handshake verified; empty without a peer certificate. */
   public static Optional<SpiffeId> peerId(SSLSession session) {
+    if (session != null && session.getValue(PEER_ID) instanceof SpiffeId known) {
+      return Optional.of(known);
+    }
     List<X509Certificate> chain = peerChain(session);
     if (chain.isEmpty()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(SvidVerifier.spiffeIdOf(chain.get(0)));
+      SpiffeId id = SvidVerifier.spiffeIdOf(chain.get(0));
+      // A session's peer certificate never changes: parse its SAN once per connection, not once
+      // per request on it.
+      session.putValue(PEER_ID, id);
+      return Optional.of(id);
     } catch (SvidVerificationException e) {
       return Optional.empty();
     }
   }
+
+  /** The session value under which {@link #peerId} keeps the peer's SPIFFE ID. */
+  private static final String PEER_ID = "io.fedmesh.trust.peer-spiffe-id";
 
   static List<X509Certificate> peerChain(SSLSession session) {
     if (session == null) {
