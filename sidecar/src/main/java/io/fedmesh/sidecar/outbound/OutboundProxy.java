@@ -378,10 +378,31 @@ public final class OutboundProxy {
           .onComplete(
               ar -> {
                 if (ar.failed()) {
+                  if (waitedForPool(ar.cause())) {
+                    // This proxy's own pool was full: nothing is known about the endpoint.
+                    l.release();
+                    count("fedmesh.outbound.rejected", "pool_exhausted");
+                    finish(
+                        503,
+                        "upstream connection pool for " + up.service.name() + " exhausted\n",
+                        null,
+                        "pool_exhausted");
+                    return;
+                  }
                   failed(l, tried, retries, UpstreamFailure.CONNECT_FAILURE, ar.cause());
                   return;
                 }
                 HttpClientRequest creq = ar.result();
+                // The app gave up (stream reset, connection closed): so does the upstream try,
+                // freeing its stream or connection at once (MadeYouReset, CVE-2025-55163).
+                req.response()
+                    .closeHandler(
+                        v -> {
+                          if (!done) {
+                            creq.reset();
+                            record(499, e, "the app closed the request", "app_reset");
+                          }
+                        });
                 String authority = req.authority() == null ? null : req.authority().toString();
                 if (authority != null) {
                   creq.authority(HostAndPort.parseAuthority(authority, -1));
@@ -471,6 +492,12 @@ public final class OutboundProxy {
             l.complete(Outcome.GATEWAY_ERROR);
             record(cresp.statusCode(), e, "upstream response broke off", "upstream_error");
           });
+    }
+
+    /** Whether getting a pooled connection timed out (Vert.x's wait queue), not the endpoint. */
+    private boolean waitedForPool(Throwable cause) {
+      String m = cause == null ? null : cause.getMessage();
+      return m != null && m.contains("getting a connection");
     }
 
     /** Answers the app itself: {@code served} is the endpoint that failed, null if none. */
