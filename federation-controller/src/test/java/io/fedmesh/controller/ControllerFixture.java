@@ -64,7 +64,10 @@ public final class ControllerFixture implements AutoCloseable {
           .until(
               () ->
                   f.replicas.stream()
-                      .allMatch(r -> r.context().replicas().size() == f.replicas.size()));
+                      .allMatch(
+                          r ->
+                              r.context().replicas().size() == f.replicas.size()
+                                  && r.catalog().isSafe()));
     } catch (Exception e) {
       f.close();
       throw e;

@@ -85,7 +85,8 @@ final class ControlPlane implements AutoCloseable {
    */
   private void awaitOneCatalog() throws InterruptedException {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-    while (!replicas.stream().allMatch(r -> r.context().replicas().size() == replicas.size())) {
+    while (!replicas.stream()
+        .allMatch(r -> r.context().replicas().size() == replicas.size() && r.catalog().isSafe())) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "controller replicas did not form one catalog cluster within 60 s; see cluster.log");

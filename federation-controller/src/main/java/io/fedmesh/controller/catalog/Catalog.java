@@ -63,6 +63,15 @@ public final class Catalog {
     return new Catalog(member);
   }
 
+  /**
+   * Whether every catalog entry has its backup on another replica now (no partition migrating).
+   * Losing one replica loses nothing only while this holds: after a replica joins or leaves,
+   * entries migrate for a moment.
+   */
+  public boolean isSafe() {
+    return hazelcast.getPartitionService().isClusterSafe();
+  }
+
   /** The key of a service: {@code namespace/name}. */
   public static String serviceKey(String namespace, String name) {
     return namespace + "/" + name;
