@@ -165,6 +165,16 @@ public final class Catalog {
     put(LINKS, link.cluster(), link);
   }
 
+  /**
+   * Replaces the link to {@code link.cluster()} only if there still is one: a state change racing
+   * an unlink must not bring the link back.
+   *
+   * @return whether it was replaced
+   */
+  public boolean updateLink(LinkEntry link) {
+    return raw(LINKS).replace(link.cluster(), encode(link)) != null;
+  }
+
   public Optional<LinkEntry> link(String cluster) {
     return get(LINKS, cluster, LinkEntry.class);
   }

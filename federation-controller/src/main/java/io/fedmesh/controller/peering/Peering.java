@@ -674,7 +674,7 @@ public final class Peering {
               .filter(l -> !"lost".equals(l.state()) || !l.detail().equals(reason))
               .ifPresent(
                   l ->
-                      catalog.putLink(
+                      catalog.updateLink(
                           withState(
                               l,
                               "lost",
@@ -723,7 +723,7 @@ public final class Peering {
                     clock.millis(),
                     g.map(GatewayEntry::detail).orElse("not probed yet")));
           }
-          catalog.putLink(
+          catalog.updateLink(
               new LinkEntry(
                   l.cluster(),
                   l.trustDomain(),
@@ -807,7 +807,7 @@ public final class Peering {
           () -> {
             catalog
                 .link(s.cluster())
-                .ifPresent(l -> catalog.putLink(withState(l, "lost", clock.millis(), reason)));
+                .ifPresent(l -> catalog.updateLink(withState(l, "lost", clock.millis(), reason)));
             return null;
           });
     }
