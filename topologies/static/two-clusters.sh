@@ -38,7 +38,22 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 cat "$work/west-sidecar.log" "$work/gateway.log" "$work/east-sidecar.log"
+# The first calls through cold JVMs can miss (handshakes and JIT on a busy machine): try a few
+# times, bounded, and show the last answer if none succeeded.
 echo "\$ curl -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1"
-curl -fsS -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1
+ok=""
+for _ in $(seq 1 20); do
+  if curl -fsS -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1 > "$work/answer" 2>/dev/null; then
+    ok=1
+    break
+  fi
+  sleep 0.5
+done
+if [ -z "$ok" ]; then
+  curl -sS -H 'Host: reviews.default.svc.clusterset.local' http://127.0.0.1:15001/reviews/1 >&2 || true
+  echo "two-clusters: no answer from reviews through the mesh after 20 tries" >&2
+  exit 1
+fi
+cat "$work/answer"
 echo "\$ curl http://127.0.0.1:15000/clusters   # frontend sidecar's view of reviews"
 curl -fsS http://127.0.0.1:15000/clusters; echo
