@@ -399,6 +399,9 @@ public final class OutboundProxy {
                     .closeHandler(
                         v -> {
                           if (!done) {
+                            // The app left: the try ends with no verdict on the endpoint (the
+                            // reset's own failure, reported next, finds the lease ended).
+                            l.release();
                             creq.reset();
                             record(499, e, "the app closed the request", "app_reset");
                           }
