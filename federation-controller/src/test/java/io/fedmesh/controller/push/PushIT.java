@@ -116,6 +116,12 @@ class PushIT {
     endpoint("nack", "reviews", "reviews-1", "push-it-a");
     try (TestProxy proxy = TestProxy.sidecar(fixture, "nack", "ratings")) {
       proxy.client.start().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      // The replica's view follows the writes above within the debounce: take the good version
+      // once it holds them, so no later delta is mistaken for the rejected one.
+      await()
+          .atMost(BOUND)
+          .until(
+              () -> endpointIds(proxy.snapshot(), "nack", "reviews").equals(List.of("reviews-1")));
       long good = proxy.snapshot().version();
 
       catalog.putPolicies(
