@@ -192,13 +192,24 @@ final class Chains {
     return new Launch(name, cmd, GATEWAY_UP, 0);
   }
 
+  /**
+   * {@code bin/fedmesh} of the checkout that built {@code cliJar}, as a user starts a proxy: with
+   * the tuned flags of {@code bin/proxy-jvm.options} and a CDS archive in this run's work directory
+   * (written by the first start), or with {@code proxyJvmFlags} instead when they are given.
+   */
   private List<String> proxyJvm() {
+    Path launcher =
+        cliJar.toAbsolutePath().getParent().getParent().getParent().resolve("bin/fedmesh");
     List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.addAll(proxyJvmFlags);
-    cmd.add("-Dvertx.cacheDirBase=" + work.resolve("vertx-cache"));
-    cmd.add("-jar");
-    cmd.add(cliJar.toString());
+    cmd.add("env");
+    if (proxyJvmFlags.isEmpty()) {
+      cmd.addAll(List.of("-u", "FEDMESH_JAVA_OPTS"));
+    } else {
+      cmd.add("FEDMESH_JAVA_OPTS=" + String.join(" ", proxyJvmFlags));
+    }
+    cmd.add("FEDMESH_CDS_DIR=" + work.resolve("cds"));
+    cmd.add("JAVA_HOME=" + System.getProperty("java.home"));
+    cmd.add(launcher.toString());
     return cmd;
   }
 
