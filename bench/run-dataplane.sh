@@ -19,7 +19,8 @@
 # libnginx-mod-stream and haproxy with apt-get when they are missing and this runs as root;
 # otherwise those chains are skipped with a line saying so. Every process it starts is stopped on
 # exit, also on Ctrl-C or when the run passes its time bound.
-# Environment: FEDMESH_BENCH_PROXY_JVM_FLAGS overrides the sidecar/gateway JVM flags.
+# Environment: FEDMESH_BENCH_PROXY_JVM_FLAGS replaces the sidecar/gateway JVM flags (default: those
+# bin/fedmesh gives them, from bin/proxy-jvm.options).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 cd "$root"
@@ -118,11 +119,13 @@ done
 cat "$certs/east-ca/ca.crt" "$certs/west-ca/ca.crt" > "$certs/trust-domains.pem"
 echo "dataplane: certificates made in ${SECONDS} s (cumulative)" >&2
 
-# 4. Sidecar and gateway JVM flags: small serial-GC heap; on Java 19+ an application CDS archive
-# written by the first (uncounted) start and used by the rest.
-proxy_flags="${FEDMESH_BENCH_PROXY_JVM_FLAGS:--Xms32m -Xmx64m -XX:+UseSerialGC}"
-if [[ -z "${FEDMESH_BENCH_PROXY_JVM_FLAGS:-}" && "${feature%%.*}" -ge 19 ]]; then
-  proxy_flags="$proxy_flags -XX:SharedArchiveFile=$work/fedmesh-proxy.jsa -XX:+AutoCreateSharedArchive"
+# 4. Sidecar and gateway JVM flags: the driver starts them through bin/fedmesh, which adds those of
+# bin/proxy-jvm.options and a CDS archive (in the work directory, written by the first, uncounted
+# start); FEDMESH_BENCH_PROXY_JVM_FLAGS replaces them.
+unset FEDMESH_JAVA_OPTS # set above for the short CLI runs; the proxies must not inherit it
+proxy_flags=()
+if [[ -n "${FEDMESH_BENCH_PROXY_JVM_FLAGS:-}" ]]; then
+  proxy_flags=(--proxy-jvm-flags "$FEDMESH_BENCH_PROXY_JVM_FLAGS")
 fi
 
 # 5. The driver (load generator) on CPU 1; it pins the app to CPU 1 and the proxies to CPU 0.
@@ -139,7 +142,7 @@ results="${FEDMESH_BENCH_RESULTS:-$root/bench/results}"
 "${pin[@]}" "$java" -Xmx512m -XX:+UseParallelGC -Dvertx.cacheDirBase="$work/vertx-cache" \
   -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \
   io.fedmesh.bench.DataplaneBench --work "$work" --certs "$certs" --cli-jar "$root/cli/target/fedmesh.jar" \
-  --results "$results" --proxy-jvm-flags "$proxy_flags" "$@" &
+  --results "$results" "${proxy_flags[@]}" "$@" &
 driver=$!
 status=0
 wait "$driver" || status=$?

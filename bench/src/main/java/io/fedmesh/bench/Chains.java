@@ -53,11 +53,14 @@ final class Chains {
   private final String java;
   private final Path cliJar;
   private final List<String> proxyJvmFlags;
+  private final boolean cdsArchive;
   private final Set<Integer> used = new HashSet<>();
   final int appPort;
 
-  Chains(Path work, Path certs, Path cliJar, List<String> proxyJvmFlags) throws IOException {
+  Chains(Path work, Path certs, Path cliJar, List<String> proxyJvmFlags, boolean cdsArchive)
+      throws IOException {
     this.work = work;
+    this.cdsArchive = cdsArchive;
     this.certs = certs;
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.cliJar = cliJar;
@@ -192,13 +195,25 @@ final class Chains {
     return new Launch(name, cmd, GATEWAY_UP, 0);
   }
 
+  /**
+   * {@code bin/fedmesh} of the checkout that built {@code cliJar}, as a user starts a proxy: with
+   * the tuned flags of {@code bin/proxy-jvm.options} and a CDS archive in this run's work directory
+   * (written by the first start; none when {@code cdsArchive} is false, as in smoke runs, which
+   * have no uncounted first start to write it), or with {@code proxyJvmFlags} instead when given.
+   */
   private List<String> proxyJvm() {
+    Path launcher =
+        cliJar.toAbsolutePath().getParent().getParent().getParent().resolve("bin/fedmesh");
     List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.addAll(proxyJvmFlags);
-    cmd.add("-Dvertx.cacheDirBase=" + work.resolve("vertx-cache"));
-    cmd.add("-jar");
-    cmd.add(cliJar.toString());
+    cmd.add("env");
+    if (proxyJvmFlags.isEmpty()) {
+      cmd.addAll(List.of("-u", "FEDMESH_JAVA_OPTS"));
+    } else {
+      cmd.add("FEDMESH_JAVA_OPTS=" + String.join(" ", proxyJvmFlags));
+    }
+    cmd.add("FEDMESH_CDS_DIR=" + (cdsArchive ? work.resolve("cds").toString() : "off"));
+    cmd.add("JAVA_HOME=" + System.getProperty("java.home"));
+    cmd.add(launcher.toString());
     return cmd;
   }
 

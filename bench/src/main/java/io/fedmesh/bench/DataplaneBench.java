@@ -104,7 +104,7 @@ public final class DataplaneBench {
   private DataplaneBench(Options opt, PrintStream out) throws IOException {
     this.opt = opt;
     this.out = out;
-    this.chains = new Chains(opt.work, opt.certs, opt.cliJar, opt.proxyJvmFlags);
+    this.chains = new Chains(opt.work, opt.certs, opt.cliJar, opt.proxyJvmFlags, !opt.smoke);
     this.clockTicks = Host.clockTicks();
   }
 

@@ -53,7 +53,11 @@ final class Report {
         opt.connections,
         fmtDuration(opt.duration),
         opt.repeats,
-        String.join(" ", opt.proxyJvmFlags));
+        opt.proxyJvmFlags.isEmpty()
+            ? "bin/proxy-jvm.options ("
+                + String.join(" ", Report.launcherFlags())
+                + ") + CDS archive"
+            : String.join(" ", opt.proxyJvmFlags));
     line("");
     latencyTable();
     throughputTable();
@@ -264,5 +268,18 @@ final class Report {
 
   private void line(String format, Object... args) {
     md.append(String.format(Locale.ROOT, format, args)).append('\n');
+  }
+
+  /** The flags of bin/proxy-jvm.options, which bin/fedmesh gives the sidecar and gateway. */
+  static List<String> launcherFlags() {
+    try {
+      return java.nio.file.Files.readAllLines(java.nio.file.Path.of("bin/proxy-jvm.options"))
+          .stream()
+          .map(String::trim)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .toList();
+    } catch (java.io.IOException e) {
+      return List.of("bin/proxy-jvm.options unreadable: " + e.getMessage());
+    }
   }
 }
