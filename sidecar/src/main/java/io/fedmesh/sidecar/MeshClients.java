@@ -5,6 +5,7 @@ import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,13 +22,26 @@ public final class MeshClients {
    * gateway routes by it), connections kept alive.
    */
   public static HttpClientOptions upstream(MeshTls tls, Collection<SpiffeId> serverIds) {
+    return upstream(tls, serverIds, HttpVersion.HTTP_2);
+  }
+
+  /**
+   * As {@link #upstream(MeshTls, Collection)}, with {@code version} the protocol asked for by ALPN:
+   * {@link HttpVersion#HTTP_2} (HTTP/1.1 if the server offers only that) or {@link
+   * HttpVersion#HTTP_1_1} (offered alone: connections carry one request at a time and are reused).
+   */
+  public static HttpClientOptions upstream(
+      MeshTls tls, Collection<SpiffeId> serverIds, HttpVersion version) {
     Set<SpiffeId> ids = Set.copyOf(serverIds);
-    return tls.configureClient(
+    HttpClientOptions options =
         new HttpClientOptions()
-            .setProtocolVersion(HttpVersion.HTTP_2)
+            .setProtocolVersion(version)
             .setUseAlpn(true)
             .setForceSni(true)
-            .setKeepAlive(true),
-        ids::contains);
+            .setKeepAlive(true);
+    if (version == HttpVersion.HTTP_1_1) {
+      options.setAlpnVersions(List.of(HttpVersion.HTTP_1_1)).setPipelining(false);
+    }
+    return tls.configureClient(options, ids::contains);
   }
 }

@@ -104,6 +104,7 @@ public final class OutboundProxy {
     final CircuitBreakerGate gate;
     final RetryBudget budget;
     final HttpClient client;
+    final HttpClient http1Client;
 
     Upstream(ProxySnapshot snapshot, Service service, Upstream previous) {
       this.service = service;
@@ -125,15 +126,37 @@ public final class OutboundProxy {
           previous != null && previous.policy.retries().equals(policy.retries())
               ? previous.budget
               : RetryBudget.of(policy.retries(), System::nanoTime);
-      this.client =
-          sameBreaker && previous.service.identities().equals(service.identities())
-              ? previous.client
-              : vertx.createHttpClient(
-                  MeshClients.upstream(tls, service.identities()),
-                  new PoolOptions()
-                      .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
-                      .setHttp2MaxSize(4)
-                      .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+      boolean samePools = sameBreaker && previous.service.identities().equals(service.identities());
+      this.client = samePools ? previous.client : pool(HttpVersion.HTTP_2);
+      this.http1Client = samePools ? previous.http1Client : pool(HttpVersion.HTTP_1_1);
+    }
+
+    private HttpClient pool(HttpVersion version) {
+      return vertx.createHttpClient(
+          MeshClients.upstream(tls, service.identities(), version),
+          new PoolOptions()
+              .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
+              .setHttp2MaxSize(4)
+              .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+    }
+
+    /**
+     * The pool for a request that came from the app as {@code version}: HTTP/2 (h2c, gRPC) goes
+     * upstream as HTTP/2, HTTP/1.x as HTTP/1.1 on kept-alive connections (Istio's default, {@code
+     * h2UpgradePolicy: DO_NOT_UPGRADE}; measured cheaper per request than multiplexing it over
+     * HTTP/2 in Vert.x, bench/README.md).
+     */
+    HttpClient clientFor(HttpVersion version) {
+      return version == HttpVersion.HTTP_2 ? client : http1Client;
+    }
+
+    Future<Void> close() {
+      return Future.join(client.close(), http1Client.close()).mapEmpty();
+    }
+
+    void shutdown() {
+      client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
+      http1Client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The same state under a newer snapshot version that changed nothing of this service. */
@@ -145,6 +168,7 @@ public final class OutboundProxy {
       this.gate = same.gate;
       this.budget = same.budget;
       this.client = same.client;
+      this.http1Client = same.http1Client;
     }
 
     Upstream next(ProxySnapshot snapshot, Service s) {
@@ -200,7 +224,7 @@ public final class OutboundProxy {
       f = f.compose(v -> prober.close());
     }
     for (Upstream u : upstreams.values()) {
-      f = f.compose(v -> u.client.close());
+      f = f.compose(v -> u.close());
     }
     return f;
   }
@@ -236,7 +260,7 @@ public final class OutboundProxy {
                   : current.next(snapshot, service);
             });
     if (replaced[0] != null && replaced[0].client != fresh.client) {
-      replaced[0].client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
+      replaced[0].shutdown();
     }
     return fresh;
   }
@@ -373,7 +397,7 @@ public final class OutboundProxy {
               .setTimeout(up.policy.retries().perTryTimeout().toMillis())
               .setConnectTimeout(Math.min(up.policy.retries().perTryTimeout().toMillis(), 5_000));
       PickContext tried = ctx.withTried(e);
-      up.client
+      up.clientFor(req.version())
           .request(ro)
           .onComplete(
               ar -> {

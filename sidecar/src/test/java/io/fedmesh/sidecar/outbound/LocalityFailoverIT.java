@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,13 +110,17 @@ class LocalityFailoverIT {
 
   /** Sends {@code n} GETs from {@link #WORKERS} threads; {@code results} fills as they end. */
   private List<Future<?>> send(int n, List<String> results) {
-    AtomicInteger left = new AtomicInteger(n);
+    return sendUntil(new AtomicBoolean(), n, results);
+  }
+
+  private List<Future<?>> sendUntil(AtomicBoolean stop, int max, List<String> results) {
+    AtomicInteger left = new AtomicInteger(max);
     List<Future<?>> running = new ArrayList<>();
     for (int w = 0; w < WORKERS; w++) {
       running.add(
           workers.submit(
               () -> {
-                while (left.getAndDecrement() > 0) {
+                while (!stop.get() && left.getAndDecrement() > 0) {
                   results.add(get());
                 }
                 return null;
@@ -185,18 +190,26 @@ class LocalityFailoverIT {
   @Test
   void killingEveryLocalAppMidRunFailsNoIdempotentRequestAndTrafficComesBack() throws Exception {
     List<String> results = new CopyOnWriteArrayList<>();
-    List<Future<?>> running = send(300, results);
+    AtomicBoolean stop = new AtomicBoolean();
+    // Requests flow until told to stop (at most 20,000), so the kill lands mid-run however fast
+    // the path is.
+    List<Future<?>> running = sendUntil(stop, 20_000, results);
     await().atMost(WAIT).until(() -> results.size() >= 100);
     for (Replica r : locals) {
       r.killApp(); // requests keep flowing from the workers meanwhile
     }
+    // At most WORKERS requests were in flight when the last app went; every later one was sent
+    // with no local app alive.
+    int afterKill = results.size() + WORKERS;
+    await().atMost(WAIT).until(() -> results.size() >= afterKill + 100);
+    stop.set(true);
     for (Future<?> f : running) {
       f.get(2, TimeUnit.MINUTES);
     }
 
-    assertThat(results).hasSize(300).allMatch(r -> r.startsWith("200 "));
-    assertThat(results.subList(results.size() - 100, results.size()))
-        .as("the last 100, well after the kill")
+    assertThat(results).hasSizeGreaterThan(afterKill).allMatch(r -> r.startsWith("200 "));
+    assertThat(results.subList(afterKill, results.size()))
+        .as("every request sent after the last local app was killed")
         .containsOnly("200 w");
 
     for (Replica r : locals) {
