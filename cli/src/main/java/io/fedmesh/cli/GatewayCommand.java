@@ -89,7 +89,7 @@ final class GatewayCommand implements Callable<Integer> {
             g.update(s);
           }
         };
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = ProxyVertx.create(err);
     AutoCloseable configSource = null;
     try {
       ProxySnapshot first;

@@ -272,7 +272,7 @@ final class SidecarCommand implements Callable<Integer> {
           }
         };
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = ProxyVertx.create(err);
     PrometheusMeterRegistry registry = RequestMeters.prometheusRegistry();
     AutoCloseable configSource = null;
     SidecarTracing tracing = null;
