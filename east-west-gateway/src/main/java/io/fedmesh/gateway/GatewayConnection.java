@@ -10,7 +10,11 @@ import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.model.SniName;
 import io.fedmesh.proxy.net.Splice;
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
 import java.util.Locale;
@@ -20,7 +24,9 @@ import java.util.Set;
 /**
  * One downstream connection, from accept to close. Every method runs on the connection's event
  * loop: reading the ClientHello, routing, connecting, then splicing bytes both ways with
- * back-pressure.
+ * back-pressure. Reads come as Netty buffers ({@link NetSocketInternal#messageHandler}): the
+ * ClientHello and what follows it before the splice are copied once into {@code hello}, and from
+ * then on every buffer goes to the other socket as it is ({@link Splice#startZeroCopy}).
  */
 final class GatewayConnection {
   private enum State {
@@ -31,7 +37,7 @@ final class GatewayConnection {
   }
 
   private final EastWestGateway gateway;
-  private final NetSocket downstream;
+  private final NetSocketInternal downstream;
   private final Buffer hello = Buffer.buffer(512);
   private final Set<String> tried = new HashSet<>(2);
   private State state = State.HELLO;
@@ -43,7 +49,7 @@ final class GatewayConnection {
 
   GatewayConnection(EastWestGateway gateway, NetSocket downstream) {
     this.gateway = gateway;
-    this.downstream = downstream;
+    this.downstream = (NetSocketInternal) downstream; // every Vert.x server socket is one
   }
 
   void start() {
@@ -51,7 +57,7 @@ final class GatewayConnection {
     downstream.exceptionHandler(t -> downstream.close());
     // Keep the connection during a drain; the server closes it when the drain bound is reached.
     downstream.shutdownHandler(v -> {});
-    downstream.handler(this::onHelloBytes);
+    downstream.messageHandler(this::onRead);
     helloTimer =
         gateway.vertx().setTimer(gateway.clientHelloTimeoutMillis(), id -> onHelloTimeout());
   }
@@ -63,11 +69,22 @@ final class GatewayConnection {
     }
   }
 
-  private void onHelloBytes(Buffer chunk) {
-    if (state != State.HELLO) {
-      return;
+  /** A read before the splice: kept in {@code hello} while reading it or connecting. */
+  private void onRead(Object msg) {
+    try {
+      if (msg instanceof ByteBuf buf && (state == State.HELLO || state == State.CONNECTING)) {
+        // While connecting the socket is paused; what the read in progress still brings is kept.
+        hello.appendBytes(ByteBufUtil.getBytes(buf));
+        if (state == State.HELLO) {
+          onHelloBytes();
+        }
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
     }
-    hello.appendBuffer(chunk);
+  }
+
+  private void onHelloBytes() {
     if (hello.length() < needed) {
       return;
     }
@@ -179,7 +196,7 @@ final class GatewayConnection {
     // A half-close (FIN one way, e.g. a sidecar passing on its app's) is carried across.
     Splice.allowHalfClose(downstream);
     Splice.allowHalfClose(up);
-    Splice.start(downstream, up, in::increment, out::increment);
+    Splice.startZeroCopy(downstream, (NetSocketInternal) up, in::increment, out::increment);
   }
 
   private void reject(RejectReason reason, String serviceTag) {

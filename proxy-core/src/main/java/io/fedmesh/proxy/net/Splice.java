@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -82,6 +83,44 @@ public final class Splice {
     s.pump(b, a, bToA, false);
     a.resume();
     b.resume();
+  }
+
+  /**
+   * As {@link #start}, without copying: each buffer Netty read from one socket (pooled, direct with
+   * the native transport) is handed as it is to the other socket's channel, which writes and
+   * releases it; Vert.x's copy of every read into a heap {@link Buffer} is skipped. Both sockets
+   * must have nothing queued in Vert.x (their data handler never paused with data pending): the
+   * caller reads what came before through {@link NetSocketInternal#messageHandler} itself.
+   */
+  public static void startZeroCopy(
+      NetSocketInternal a, NetSocketInternal b, LongConsumer aToB, LongConsumer bToA) {
+    Splice s = new Splice(a, b);
+    s.pumpMessages(a, b, aToB, true);
+    s.pumpMessages(b, a, bToA, false);
+    a.resume();
+    b.resume();
+  }
+
+  private void pumpMessages(
+      NetSocketInternal from, NetSocketInternal to, LongConsumer bytes, boolean fromA) {
+    from.messageHandler(
+        msg -> {
+          if (!(msg instanceof ByteBuf buf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+          }
+          if (!buf.isReadable()) {
+            buf.release();
+            ended(to, fromA);
+            return;
+          }
+          bytes.accept(buf.readableBytes());
+          to.writeMessage(buf); // the channel releases it once written (or on failure)
+          if (to.writeQueueFull()) {
+            from.pause();
+            to.drainHandler(v -> from.resume());
+          }
+        });
   }
 
   private void pump(NetSocket from, NetSocket to, LongConsumer bytes, boolean fromA) {
