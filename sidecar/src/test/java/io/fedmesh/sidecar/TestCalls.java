@@ -19,6 +19,15 @@ public final class TestCalls {
     try {
       return attempt.call().toCompletionStage().toCompletableFuture().get(7, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
+      // Said in the test's output, so that a CI log shows how often this happens.
+      System.err.println(
+          "TestCalls: no response to "
+              + ro.getMethod()
+              + " "
+              + ro.getURI()
+              + " (host "
+              + ro.getHost()
+              + ") in 7 s; sending it once more on a new connection");
       ro.putHeader("connection", "close");
       try {
         return attempt.call().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);

@@ -296,8 +296,14 @@ public final class TwoClusters implements AutoCloseable {
     return call(host, Map.of()).toString();
   }
 
-  /** A GET from the us-east app to {@code host} with {@code headers}. */
+  /**
+   * A GET from the us-east app to {@code host} with {@code headers}. The apps' request queues are
+   * emptied first, so afterwards they hold this call's requests only (the same request twice when
+   * {@link TestCalls} had to send it again).
+   */
   public Answer call(String host, Map<String, String> headers) throws Exception {
+    westAppRequests.clear();
+    eastAppRequests.clear();
     RequestOptions ro =
         new RequestOptions()
             .setMethod(HttpMethod.GET)

@@ -472,12 +472,20 @@ class TcpIT {
 
     await(outbound.update(eastView(3, List.of())));
     assertThat(outbound.boundPort(CACHE, CACHE_PORT)).isEmpty();
-    // The port is free again: we can bind it ourselves. (A connect attempt is no proof on Linux:
-    // with no listener, a client whose ephemeral source port equals the freed port connects to
-    // itself — TCP simultaneous open — which is how this assertion once flaked in CI.)
-    try (java.net.ServerSocket rebound =
-        new java.net.ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      assertThat(rebound.getLocalPort()).isEqualTo(port);
-    }
+    // The port is freed: we can bind it ourselves. Soon, not at once: with Java NIO the socket of
+    // a closed listener is released at the selector's next wake-up, after close() has completed
+    // (netty/netty#8697); a connect attempt is no proof either (a client whose ephemeral port
+    // equals
+    // the freed port connects to itself on Linux).
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .ignoreException(java.net.BindException.class)
+        .until(
+            () -> {
+              try (java.net.ServerSocket rebound =
+                  new java.net.ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return rebound.getLocalPort() == port;
+              }
+            });
   }
 }
