@@ -120,28 +120,33 @@ final class Chains {
 
   /**
    * West's ProxyConfig with the app's one endpoint at {@code endpointPort} (the server sidecar that
-   * speaks HTTP/1.1 to the app) and service {@value #H2_SERVICE}'s at {@code h2EndpointPort} (the
-   * one started with {@code --app-http2}), both exported.
+   * speaks HTTP/1.1 to the app) and, unless {@code h2EndpointPort} is 0, service {@value
+   * #H2_SERVICE}'s at {@code h2EndpointPort} (the one started with {@code --app-http2}); exported.
    */
   Path westConfig(String file, int endpointPort, int h2EndpointPort) throws IOException {
-    return proxyConfig(
-        file,
-        "west",
-        service("app", "    exported: true\n", "{id: app-1, host: 127.0.0.1, port: " + endpointPort)
-            + service(
-                H2_SERVICE,
-                "    exported: true\n",
-                "{id: app-h2-1, host: 127.0.0.1, port: " + h2EndpointPort));
+    String exported = "    exported: true\n";
+    String services =
+        service("app", exported, "{id: app-1, host: 127.0.0.1, port: " + endpointPort);
+    if (h2EndpointPort != 0) {
+      services +=
+          service(H2_SERVICE, exported, "{id: app-h2-1, host: 127.0.0.1, port: " + h2EndpointPort);
+    }
+    return proxyConfig(file, "west", services);
   }
 
-  /** East's ProxyConfig: both services only through west's gateway at {@code gatewayPort}. */
-  Path eastConfig(String file, int gatewayPort) throws IOException {
+  /**
+   * East's ProxyConfig: the app (and {@value #H2_SERVICE} when {@code withH2}) only through west's
+   * gateway at {@code gatewayPort}.
+   */
+  Path eastConfig(String file, int gatewayPort, boolean withH2) throws IOException {
     String via =
         "{id: west/west-1a, host: 127.0.0.1, port: "
             + gatewayPort
             + ", region: west, zone: west-1a, cluster: west, weight: 1, sni: ";
     return proxyConfig(
-        file, "east", service("app", "", via + SNI) + service(H2_SERVICE, "", via + SNI_H2));
+        file,
+        "east",
+        service("app", "", via + SNI) + (withH2 ? service(H2_SERVICE, "", via + SNI_H2) : ""));
   }
 
   /** A static ProxyConfig of {@code cluster} with these services. */

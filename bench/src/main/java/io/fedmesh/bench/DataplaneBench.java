@@ -525,7 +525,7 @@ public final class DataplaneBench {
     int h2Inbound = opt.wantsHttp2() ? chains.freePort() : 0;
     int gatewayPort = chains.freePort();
     Path west = chains.westConfig("west-cross.yaml", inbound, h2Inbound);
-    Path east = chains.eastConfig("east-cross.yaml", gatewayPort);
+    Path east = chains.eastConfig("east-cross.yaml", gatewayPort, h2Inbound != 0);
     int port = chains.freePort();
     List<Proc> servers =
         serverSidecars(cross, "fm-cross", west, Chains.EAST_DOMAIN, inbound, h2Inbound);
