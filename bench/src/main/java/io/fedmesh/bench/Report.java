@@ -231,8 +231,8 @@ final class Report {
         UpstreamApp.GRPC_METHOD,
         UpstreamApp.SMALL_BYTES);
     line(
-        "- HTTP/2 after the first hop: fedmesh's client sidecar goes on as HTTP/2 over mTLS (as"
-            + " for every load) to a second server sidecar started with `--app-http2` (service"
+        "- HTTP/2 after the first hop: fedmesh's client sidecar carries HTTP/2 and gRPC on as"
+            + " HTTP/2 over mTLS to a second server sidecar started with `--app-http2` (service"
             + " `%s`), which speaks h2c to the app, so HTTP/2 and gRPC are HTTP/2 end to end."
             + " HAProxy takes h2c on a second frontend (`bind ... proto h2`), goes on as HTTP/2"
             + " over mTLS (`server ... ssl ... alpn h2`) and to the app as h2c (`proto h2`)."
