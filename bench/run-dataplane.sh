@@ -5,15 +5,21 @@
 #
 # Usage: [JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64] bench/run-dataplane.sh \
 #          [--smoke] [--rates 1000,5000] [--repeats 5] [--duration 10s] [--connections 16] [--no-pin]
-#          [--paths direct,fedmesh-same,fedmesh-cross,nginx,haproxy]
+#          [--paths direct,fedmesh-same,fedmesh-cross,nginx,haproxy] [--protocols h1,h2,grpc,newconn]
 #
-#   --smoke        every path for about a second at 200 rps, one repeat, no start-up phase (CI)
-#   --rates        fixed request rates of the open-loop runs (default 1000,5000)
+#   --smoke        every path and protocol for about a second at 200 rps, one repeat, no start-up
+#                  phase (CI)
+#   --rates        fixed request rates of the open-loop runs (default 1000,5000); h2, grpc and
+#                  newconn use the first only
 #   --repeats      repeats of the whole set; the report shows medians (default 5)
-#   --duration     length of each run (default 10s)
-#   --connections  keep-alive connections of the generator (default 16)
+#   --duration     length of each h1 run (default 10s); h2, grpc and newconn runs last half of it
+#   --connections  requests in flight at most: h1 keep-alive connections, h2/grpc streams over two
+#                  connections, newconn connections open at once (default 16)
 #   --no-pin       do not pin with taskset (default: generator and app on CPU 1, proxies on CPU 0)
 #   --paths        only these paths (default: all five); e.g. --paths fedmesh-cross for profiling
+#   --protocols    only these loads (default: all four): h1 = HTTP/1.1 keep-alive, both bodies;
+#                  h2 = HTTP/2 h2c; grpc = gRPC unary; newconn = HTTP/1.1, a new connection per
+#                  request (the last three with the 64 B body)
 #
 # Writes bench/results/dataplane-java<N>.md (or $FEDMESH_BENCH_RESULTS/...). Installs nginx-light,
 # libnginx-mod-stream and haproxy with apt-get when they are missing and this runs as root;
@@ -27,7 +33,7 @@ cd "$root"
 
 for a in "$@"; do
   if [[ "$a" == "--help" || "$a" == "-h" ]]; then
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
   fi
 done

@@ -39,6 +39,25 @@ final class Chains {
   /** Host header for every other path (the peers and the direct path ignore it). */
   static final String HOST_CLUSTERSET = "app.default.svc.clusterset.local";
 
+  /**
+   * The service whose endpoints are server sidecars started with {@code --app-http2}: fedmesh's
+   * HTTP/2 and gRPC loads go to it, so that they stay HTTP/2 up to the app.
+   */
+  static final String H2_SERVICE = "app-h2";
+
+  /** The SNI naming {@value #H2_SERVICE}'s port 8080 in cluster west. */
+  static final String SNI_H2 = H2_SERVICE + ".default.8080.west.fedmesh";
+
+  /** {@code :authority} of fedmesh's same-cluster path for HTTP/2 and gRPC. */
+  static final String HOST_LOCAL_H2 = H2_SERVICE + ".default.svc.cluster.local";
+
+  /** {@code :authority} of fedmesh's cross-cluster path for HTTP/2 and gRPC. */
+  static final String HOST_CLUSTERSET_H2 = H2_SERVICE + ".default.svc.clusterset.local";
+
+  /** Every mesh name the generator dials; the generator's Vert.x resolves them to 127.0.0.1. */
+  static final List<String> MESH_HOSTS =
+      List.of(HOST_LOCAL, HOST_CLUSTERSET, HOST_LOCAL_H2, HOST_CLUSTERSET_H2);
+
   /** Marker line of {@code fedmesh sidecar}. */
   static final String SIDECAR_UP = "sidecar up";
 
@@ -99,31 +118,39 @@ final class Chains {
         0);
   }
 
-  /** West's ProxyConfig with the app's one endpoint at {@code endpointPort}, exported. */
-  Path westConfig(String file, int endpointPort) throws IOException {
-    return proxyConfig(
-        file,
-        "west",
-        "    exported: true\n",
-        "{id: app-1, host: 127.0.0.1, port: " + endpointPort + ", zone: west-1a}");
+  /**
+   * West's ProxyConfig with the app's one endpoint at {@code endpointPort} (the server sidecar that
+   * speaks HTTP/1.1 to the app) and, unless {@code h2EndpointPort} is 0, service {@value
+   * #H2_SERVICE}'s at {@code h2EndpointPort} (the one started with {@code --app-http2}); exported.
+   */
+  Path westConfig(String file, int endpointPort, int h2EndpointPort) throws IOException {
+    String exported = "    exported: true\n";
+    String services =
+        service("app", exported, "{id: app-1, host: 127.0.0.1, port: " + endpointPort);
+    if (h2EndpointPort != 0) {
+      services +=
+          service(H2_SERVICE, exported, "{id: app-h2-1, host: 127.0.0.1, port: " + h2EndpointPort);
+    }
+    return proxyConfig(file, "west", services);
   }
 
-  /** East's ProxyConfig: the app only through west's gateway at {@code gatewayPort}. */
-  Path eastConfig(String file, int gatewayPort) throws IOException {
+  /**
+   * East's ProxyConfig: the app (and {@value #H2_SERVICE} when {@code withH2}) only through west's
+   * gateway at {@code gatewayPort}.
+   */
+  Path eastConfig(String file, int gatewayPort, boolean withH2) throws IOException {
+    String via =
+        "{id: west/west-1a, host: 127.0.0.1, port: "
+            + gatewayPort
+            + ", region: west, zone: west-1a, cluster: west, weight: 1, sni: ";
     return proxyConfig(
         file,
         "east",
-        "",
-        "{id: west/west-1a, host: 127.0.0.1, port: "
-            + gatewayPort
-            + ", region: west, zone: west-1a, cluster: west, weight: 1, sni: "
-            + SNI
-            + "}");
+        service("app", "", via + SNI) + (withH2 ? service(H2_SERVICE, "", via + SNI_H2) : ""));
   }
 
-  /** A static ProxyConfig of {@code cluster} with service default/app and one endpoint. */
-  private Path proxyConfig(String file, String cluster, String exported, String endpoint)
-      throws IOException {
+  /** A static ProxyConfig of {@code cluster} with these services. */
+  private Path proxyConfig(String file, String cluster, String services) throws IOException {
     return write(
         file,
         "apiVersion: fedmesh.io/v1alpha1\n"
@@ -137,25 +164,44 @@ final class Chains {
             + cluster
             + "-1a}\n"
             + "services:\n"
-            + "  - name: app\n"
-            + "    namespace: default\n"
-            + "    ports: [{name: http, port: 8080, protocol: http}]\n"
-            + "    identities: [spiffe://"
-            + WEST_DOMAIN
-            + "/ns/default/sa/app]\n"
-            + exported
-            + "    endpoints:\n"
-            + "      - "
-            + endpoint
-            + "\n");
+            + services);
+  }
+
+  /**
+   * Service {@code name} in namespace default, port 8080, the app's SPIFFE ID, with one endpoint
+   * ({@code endpoint} is its flow mapping without the closing brace; a zone is added when it has
+   * none).
+   */
+  private static String service(String name, String exported, String endpoint) {
+    return "  - name: "
+        + name
+        + "\n"
+        + "    namespace: default\n"
+        + "    ports: [{name: http, port: 8080, protocol: http}]\n"
+        + "    identities: [spiffe://"
+        + WEST_DOMAIN
+        + "/ns/default/sa/app]\n"
+        + exported
+        + "    endpoints:\n"
+        + "      - "
+        + endpoint
+        + (endpoint.contains("zone:") ? "" : ", zone: west-1a")
+        + "}\n";
   }
 
   /**
    * {@code fedmesh sidecar} with the SVID in {@code certs/svid}, trusting {@code peerDomain}'s
-   * bundle when not null; listening on {@code inbound} and {@code outbound}.
+   * bundle when not null; listening on {@code inbound} and {@code outbound}; speaking h2c to the
+   * app when {@code appHttp2}.
    */
   Launch sidecar(
-      String name, Path config, String svid, String peerDomain, int inbound, int outbound) {
+      String name,
+      Path config,
+      String svid,
+      String peerDomain,
+      int inbound,
+      int outbound,
+      boolean appHttp2) {
     List<String> cmd = new ArrayList<>(proxyJvm());
     cmd.addAll(
         List.of(
@@ -172,6 +218,9 @@ final class Chains {
             "127.0.0.1:" + outbound,
             "--admin",
             "127.0.0.1:" + freePort()));
+    if (appHttp2) {
+      cmd.add("--app-http2");
+    }
     if (peerDomain != null) {
       String ca = peerDomain.startsWith("east") ? "east-ca" : "west-ca";
       cmd.add("--trust-bundle");
@@ -218,12 +267,13 @@ final class Chains {
   }
 
   /**
-   * One nginx process from template {@code nginx-<role>.conf}, listening on {@code port} and
-   * forwarding to {@code next}; its files go to directory {@code nginx-<instance>}.
+   * One nginx process from template {@code nginx-<role>.conf}, listening on {@code port} (and, the
+   * outbound role, for h2c on {@code h2Port}) and forwarding to {@code next}; its files go to
+   * directory {@code nginx-<instance>}.
    */
-  Launch nginx(String role, String instance, int port, int next) throws IOException {
+  Launch nginx(String role, String instance, int port, int h2Port, int next) throws IOException {
     Path dir = Files.createDirectories(work.resolve("nginx-" + instance));
-    Map<String, String> vars = vars(dir, port, next);
+    Map<String, String> vars = vars(dir, port, h2Port, next);
     Files.writeString(
         dir.resolve("common.conf"), fill("nginx-common.conf", vars), StandardCharsets.UTF_8);
     Files.writeString(
@@ -243,14 +293,14 @@ final class Chains {
   }
 
   /**
-   * One HAProxy process from template {@code haproxy-<role>.cfg}, files in {@code
-   * haproxy-<instance>}.
+   * One HAProxy process from template {@code haproxy-<role>.cfg} (ports as for {@link #nginx}),
+   * files in {@code haproxy-<instance>}.
    */
-  Launch haproxy(String role, String instance, int port, int next) throws IOException {
+  Launch haproxy(String role, String instance, int port, int h2Port, int next) throws IOException {
     Path dir = Files.createDirectories(work.resolve("haproxy-" + instance));
     Files.writeString(
         dir.resolve("haproxy.cfg"),
-        fill("haproxy-" + role + ".cfg", vars(dir, port, next)),
+        fill("haproxy-" + role + ".cfg", vars(dir, port, h2Port, next)),
         StandardCharsets.UTF_8);
     return new Launch(
         "haproxy " + role,
@@ -259,11 +309,13 @@ final class Chains {
         port);
   }
 
-  private Map<String, String> vars(Path dir, int port, int next) {
+  private Map<String, String> vars(Path dir, int port, int h2Port, int next) {
     return Map.of(
         "DIR", dir.toString(),
         "CERTS", certs.toString(),
         "PORT", Integer.toString(port),
+        "PORT_H2", Integer.toString(h2Port),
+        "GRPC_SERVICE", UpstreamApp.GRPC_SERVICE,
         "NEXT_PORT", Integer.toString(next),
         "SNI", SNI,
         "INBOUND_SVID", "app-west-dns");

@@ -1,7 +1,7 @@
 package io.fedmesh.bench;
 
+import io.fedmesh.bench.LoadGenerator.Protocol;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,19 +19,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The data-plane benchmark: the same HTTP/1.1 load, in one run, through five paths on 127.0.0.1 to
- * the same {@link UpstreamApp} — direct; fedmesh same-cluster (sidecar → mTLS → sidecar); fedmesh
+ * The data-plane benchmark: the same load, in one run, through five paths on 127.0.0.1 to the same
+ * {@link UpstreamApp} — direct; fedmesh same-cluster (sidecar → mTLS → sidecar); fedmesh
  * cross-cluster (sidecar → mTLS through the east-west gateway's SNI passthrough → sidecar); nginx
  * and HAProxy chains doing the same three hops — reported as medians of repeats and as ratios to
  * the direct path and to the better peer chain. Driven by {@code bench/run-dataplane.sh}, which
  * builds, installs nginx/HAProxy, makes the certificates with {@code fedmesh ca} and pins this JVM
  * (the load generator) to its own core.
  *
- * <p>Per repeat and path: open-loop runs at each fixed rate (latency from the due time, wrk2's
- * coordinated-omission correction) and one closed-loop run for maximum throughput, for a small and
- * a 16 KiB body; CPU seconds per 10k requests and resident memory of every proxy process from
- * {@code /proc}. Start-to-ready of each proxy kind is measured in its own phase, one process at a
- * time.
+ * <p>Per repeat and path, for each {@link Protocol} asked for: HTTP/1.1 keep-alive open-loop runs
+ * at each fixed rate (latency from the due time, wrk2's coordinated-omission correction) and one
+ * closed-loop run for maximum throughput, for a small and a 16 KiB body; HTTP/2 (h2c), gRPC unary
+ * and new-connection-per-request the same at the first rate and max, small body, half the duration.
+ * CPU seconds per 10k requests of every proxy process the load goes through, and resident memory,
+ * from {@code /proc}. Start-to-ready of each proxy kind is measured in its own phase, one process
+ * at a time.
  */
 public final class DataplaneBench {
   private static final Duration READY_BOUND = Duration.ofSeconds(90);
@@ -54,21 +58,44 @@ public final class DataplaneBench {
   private Proc app;
   private final long t0 = System.nanoTime();
 
-  /** One benchmark path: where the generator sends, with which Host header, through what. */
+  /**
+   * Where one protocol's load goes on a path: the first hop's port, the Host header or {@code
+   * :authority}, and the proxy processes the requests go through (their CPU is counted).
+   */
+  record Target(int port, String host, List<Proc> procs) {}
+
+  /** One benchmark path: its processes and, per protocol, where the generator sends. */
   static final class BenchPath {
     final String key;
     final String label;
     final boolean peer;
-    final String host;
-    int port;
     final List<Proc> procs = new ArrayList<>();
+    final Map<Protocol, Target> targets = new EnumMap<>(Protocol.class);
+
+    /** Why the whole path was left out (its HTTP/1.1 check failed), or null. */
     String failure;
 
-    BenchPath(String key, String label, boolean peer, String host) {
+    /** Protocols whose check failed on this path, with why; the others are still measured. */
+    final Map<Protocol, String> protocolFailures = new EnumMap<>(Protocol.class);
+
+    BenchPath(String key, String label, boolean peer) {
       this.key = key;
       this.label = label;
       this.peer = peer;
-      this.host = host;
+    }
+
+    /** The same target for each of {@code protocols}. */
+    void target(Target t, Protocol... protocols) {
+      for (Protocol p : protocols) {
+        targets.put(p, t);
+      }
+    }
+
+    /** Whether {@code protocol}'s load runs on this path. */
+    boolean runs(Protocol protocol) {
+      return failure == null
+          && targets.containsKey(protocol)
+          && !protocolFailures.containsKey(protocol);
     }
   }
 
@@ -90,11 +117,12 @@ public final class DataplaneBench {
 
   /**
    * One run of one path: {@code rate} 0 means closed loop; CPU seconds and peak RSS (KiB) per proxy
-   * process.
+   * process the load went through.
    */
   record Measurement(
       int repeat,
       String path,
+      Protocol protocol,
       Body body,
       int rate,
       LoadGenerator.Result result,
@@ -153,12 +181,10 @@ public final class DataplaneBench {
     out.println(machine);
     out.printf(
         Locale.ROOT,
-        "dataplane: %d repeat(s) × %d path(s) × 2 bodies × (rates %s + max), %d ms each;"
-            + " bounded at %d s%n",
+        "dataplane: %d repeat(s) × %d path(s) × (%s); bounded at %d s%n",
         opt.repeats,
         opt.pathCount(),
-        opt.rates,
-        opt.duration.toMillis(),
+        opt.plan(),
         opt.timeBound().toSeconds());
     boolean nginx = opt.wants("nginx") && Host.onPath("nginx");
     boolean haproxy = opt.wants("haproxy") && Host.onPath("haproxy");
@@ -178,15 +204,17 @@ public final class DataplaneBench {
         idleRss.put(proc.name, proc.rssKib());
       }
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Vertx vertx = LoadGenerator.vertx(Chains.MESH_HOSTS);
     try {
       for (BenchPath p : paths) {
         check(vertx, p);
       }
       for (BenchPath p : paths) {
-        if (p.failure == null) {
-          for (Body b : Body.values()) {
-            warmUp(vertx, p, b);
+        for (Protocol proto : opt.protocols) {
+          if (p.runs(proto)) {
+            for (Body b : opt.bodies(proto)) {
+              warmUp(vertx, p, proto, b);
+            }
           }
         }
       }
@@ -195,14 +223,16 @@ public final class DataplaneBench {
         // Rotate the order so that no path always runs first (or last) in a repeat.
         for (int i = 0; i < paths.size(); i++) {
           BenchPath p = paths.get((i + r) % paths.size());
-          if (p.failure != null) {
-            continue;
-          }
-          for (Body b : Body.values()) {
-            for (int rate : opt.rates) {
-              measure(vertx, r, p, b, rate);
+          for (Protocol proto : opt.protocols) {
+            if (!p.runs(proto)) {
+              continue;
             }
-            measure(vertx, r, p, b, 0);
+            for (Body b : opt.bodies(proto)) {
+              for (int rate : opt.rates(proto)) {
+                measure(vertx, r, p, proto, b, rate);
+              }
+              measure(vertx, r, p, proto, b, 0);
+            }
           }
         }
       }
@@ -222,69 +252,101 @@ public final class DataplaneBench {
     out.println();
     out.println(md);
     out.println("written to " + file);
-    boolean failed = paths.stream().anyMatch(p -> p.failure != null);
+    boolean failed =
+        paths.stream().anyMatch(p -> p.failure != null || !p.protocolFailures.isEmpty());
     return failed ? 1 : 0;
   }
 
-  private LoadGenerator generator(Vertx vertx, BenchPath p, Body b) {
-    return new LoadGenerator(vertx, p.port, p.host, b.uri, opt.connections, b.bytes);
+  private LoadGenerator generator(
+      Vertx vertx, BenchPath p, Protocol proto, Body b, int concurrency) {
+    Target t = p.targets.get(proto);
+    return new LoadGenerator(vertx, proto, t.port(), t.host(), b.uri, concurrency, b.bytes);
   }
 
   /**
    * Closed-loop load until the path has served {@code warmupRequests} (so that the JIT has compiled
-   * the proxies' hot paths, however slow the machine), within the {@code warmup} bound.
+   * the proxies' hot paths, however slow the machine), within the {@code warmup} bound; a third of
+   * both for the protocols after HTTP/1.1, whose proxies' code is partly warm by then.
    */
-  private void warmUp(Vertx vertx, BenchPath p, Body b) throws Exception {
-    long deadline = System.nanoTime() + opt.warmup.toNanos();
+  private void warmUp(Vertx vertx, BenchPath p, Protocol proto, Body b) throws Exception {
+    int share = proto == Protocol.H1 ? 1 : 3;
+    Duration bound = opt.warmup.dividedBy(share);
+    Duration step = bound.compareTo(Duration.ofMillis(500)) < 0 ? bound : Duration.ofMillis(500);
+    long deadline = System.nanoTime() + bound.toNanos();
     long served = 0;
-    try (LoadGenerator g = generator(vertx, p, b)) {
-      while (served < opt.warmupRequests && System.nanoTime() < deadline) {
-        served += g.closedLoop(Duration.ofMillis(500)).completed();
+    try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
+      while (served < opt.warmupRequests / share && System.nanoTime() < deadline) {
+        served += g.closedLoop(step).completed();
       }
     }
-    out.printf(Locale.ROOT, "dataplane: warmed up %s, %s: %d requests%n", p.label, b.label, served);
+    out.printf(
+        Locale.ROOT,
+        "dataplane: warmed up %s, %s %s: %d requests%n",
+        p.label,
+        proto.label,
+        b.label,
+        served);
   }
 
-  /** One request per body must come back whole through the path, or the path is left out. */
+  /**
+   * One request per body must come back whole through the path over HTTP/1.1, or the path is left
+   * out; then one request of each other protocol, or that protocol is left out on the path.
+   */
   private void check(Vertx vertx, BenchPath p) throws Exception {
     long deadline = System.nanoTime() + CHECK_BOUND.toNanos();
-    for (Body b : Body.values()) {
-      LoadGenerator.Result r = null;
-      while (System.nanoTime() < deadline) {
-        try (LoadGenerator g = new LoadGenerator(vertx, p.port, p.host, b.uri, 1, b.bytes)) {
-          r = g.closedLoop(Duration.ofMillis(100));
+    for (Protocol proto : Protocol.values()) {
+      if (!p.targets.containsKey(proto) || (proto != Protocol.H1 && !opt.wants(proto))) {
+        continue;
+      }
+      for (Body b : proto == Protocol.H1 ? List.of(Body.values()) : List.of(Body.SMALL)) {
+        LoadGenerator.Result r = null;
+        while (System.nanoTime() < deadline) {
+          try (LoadGenerator g = generator(vertx, p, proto, b, 1)) {
+            r = g.closedLoop(Duration.ofMillis(100));
+          }
+          if (r.completed() > 0 && r.errors() == 0) {
+            break;
+          }
         }
-        if (r.completed() > 0 && r.errors() == 0) {
+        if (r == null || r.completed() == 0 || r.errors() > 0) {
+          StringBuilder why = new StringBuilder();
+          why.append(proto == Protocol.GRPC ? "gRPC " + UpstreamApp.GRPC_METHOD : "GET " + b.uri)
+              .append(" (")
+              .append(proto.label)
+              .append(") through ")
+              .append(p.label)
+              .append(" did not return ")
+              .append(proto == Protocol.GRPC ? "status OK" : "200")
+              .append(" with ")
+              .append(b.bytes)
+              .append(" bytes within ")
+              .append(CHECK_BOUND.toSeconds())
+              .append(" s");
+          for (Proc proc : p.targets.get(proto).procs()) {
+            why.append("\n--- ").append(proc.name).append(" log:\n").append(proc.tail());
+          }
+          if (proto == Protocol.H1) {
+            p.failure = why.toString();
+            out.println("dataplane: path left out: " + p.failure);
+            return;
+          }
+          p.protocolFailures.put(proto, why.toString());
+          out.println("dataplane: " + proto.label + " left out on " + p.label + ": " + why);
           break;
         }
-      }
-      if (r == null || r.completed() == 0 || r.errors() > 0) {
-        StringBuilder why = new StringBuilder();
-        why.append("GET ")
-            .append(b.uri)
-            .append(" through ")
-            .append(p.label)
-            .append(" did not return 200 with ")
-            .append(b.bytes)
-            .append(" bytes within ")
-            .append(CHECK_BOUND.toSeconds())
-            .append(" s");
-        for (Proc proc : p.procs) {
-          why.append("\n--- ").append(proc.name).append(" log:\n").append(proc.tail());
-        }
-        p.failure = why.toString();
-        out.println("dataplane: path left out: " + p.failure);
-        return;
       }
     }
     out.println("dataplane: path ok: " + p.label);
   }
 
-  private void measure(Vertx vertx, int repeat, BenchPath p, Body b, int rate) throws Exception {
-    try (LoadGenerator g = generator(vertx, p, b)) {
+  private void measure(Vertx vertx, int repeat, BenchPath p, Protocol proto, Body b, int rate)
+      throws Exception {
+    List<Proc> procs = p.targets.get(proto).procs();
+    Duration duration = opt.duration(proto);
+    try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
       g.closedLoop(opt.preWarm); // opens the connections; not counted
       Map<String, Long> ticks0 = new LinkedHashMap<>();
-      for (Proc proc : p.procs) {
+      for (Proc proc : procs) {
         ticks0.put(proc.name, proc.cpuTicks());
       }
       Map<String, Long> peak = new LinkedHashMap<>();
@@ -293,7 +355,7 @@ public final class DataplaneBench {
           new Thread(
               () -> {
                 while (sampling.get()) {
-                  for (Proc proc : p.procs) {
+                  for (Proc proc : procs) {
                     peak.merge(proc.name, proc.rssKib(), Math::max);
                   }
                   java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L);
@@ -302,21 +364,22 @@ public final class DataplaneBench {
               "rss-sampler");
       sampler.setDaemon(true);
       sampler.start();
-      LoadGenerator.Result result =
-          rate > 0 ? g.openLoop(rate, opt.duration) : g.closedLoop(opt.duration);
+      LoadGenerator.Result result = rate > 0 ? g.openLoop(rate, duration) : g.closedLoop(duration);
       sampling.set(false);
       sampler.join(5_000);
       Map<String, Double> cpu = new LinkedHashMap<>();
-      for (Proc proc : p.procs) {
+      for (Proc proc : procs) {
         cpu.put(proc.name, (proc.cpuTicks() - ticks0.get(proc.name)) / (double) clockTicks);
       }
-      measurements.add(new Measurement(repeat, p.key, b, rate, result, cpu, Map.copyOf(peak)));
+      measurements.add(
+          new Measurement(repeat, p.key, proto, b, rate, result, cpu, Map.copyOf(peak)));
       out.printf(
           Locale.ROOT,
-          "repeat %d  %-26s %-6s %-9s %8.0f rps  p50 %8.0f µs  p99 %8.0f µs  p99.9 %8.0f µs"
-              + "  errors %d  incomplete %d%n",
+          "repeat %d  %-26s %-22s %-6s %-9s %8.0f rps  p50 %8.0f µs  p99 %8.0f µs"
+              + "  p99.9 %8.0f µs  errors %d  incomplete %d%n",
           repeat + 1,
           p.label,
+          proto.label,
           b.label,
           rate > 0 ? rate + "/s" : "max",
           result.ratePerSecond(),
@@ -343,17 +406,23 @@ public final class DataplaneBench {
   /** Start-to-ready of each proxy kind, one process at a time on an otherwise idle machine. */
   private void measureStartup(boolean nginx, boolean haproxy) throws Exception {
     int inbound = chains.freePort();
-    Path west = chains.westConfig("startup-west.yaml", inbound);
+    Path west = chains.westConfig("startup-west.yaml", inbound, 0);
     List<Chains.Launch> kinds = new ArrayList<>();
     kinds.add(
         chains.sidecar(
-            "fedmesh sidecar", west, "app-west", Chains.EAST_DOMAIN, inbound, chains.freePort()));
+            "fedmesh sidecar",
+            west,
+            "app-west",
+            Chains.EAST_DOMAIN,
+            inbound,
+            chains.freePort(),
+            false));
     kinds.add(chains.gateway("fedmesh gateway", west, chains.freePort()));
     if (nginx) {
-      kinds.add(chains.nginx("inbound", "startup", chains.freePort(), chains.appPort));
+      kinds.add(chains.nginx("inbound", "startup", chains.freePort(), 0, chains.appPort));
     }
     if (haproxy) {
-      kinds.add(chains.haproxy("inbound", "startup", chains.freePort(), chains.appPort));
+      kinds.add(chains.haproxy("inbound", "startup", chains.freePort(), 0, chains.appPort));
     }
     for (Chains.Launch k : kinds) {
       String kind = k.name();
@@ -385,8 +454,9 @@ public final class DataplaneBench {
     running.add(app);
 
     if (opt.wants("direct")) {
-      BenchPath direct = new BenchPath("direct", "direct", false, Chains.HOST_CLUSTERSET);
-      direct.port = chains.appPort;
+      BenchPath direct = new BenchPath("direct", "direct", false);
+      direct.target(
+          new Target(chains.appPort, Chains.HOST_CLUSTERSET, List.of()), Protocol.values());
       paths.add(direct);
     }
     if (opt.wants("fedmesh-same")) {
@@ -398,14 +468,16 @@ public final class DataplaneBench {
     if (nginx) {
       paths.add(
           peerChain(
-              "nginx", "nginx chain", (role, port, next) -> chains.nginx(role, role, port, next)));
+              "nginx",
+              "nginx chain",
+              (role, port, h2Port, next) -> chains.nginx(role, role, port, h2Port, next)));
     }
     if (haproxy) {
       paths.add(
           peerChain(
               "haproxy",
               "HAProxy chain",
-              (role, port, next) -> chains.haproxy(role, role, port, next)));
+              (role, port, h2Port, next) -> chains.haproxy(role, role, port, h2Port, next)));
     }
     // All started at once; now wait for each.
     awaitReady(app, chains.app());
@@ -416,74 +488,152 @@ public final class DataplaneBench {
     }
   }
 
+  /**
+   * fedmesh same-cluster: client sidecar → mTLS → server sidecar → app. The HTTP/2 and gRPC loads
+   * go to service {@value Chains#H2_SERVICE}, whose server sidecar speaks h2c to the app ({@code
+   * --app-http2}), so they stay HTTP/2 end to end; started only when one of them runs.
+   */
   private void startSame() throws IOException {
-    BenchPath same =
-        new BenchPath("fedmesh-same", "fedmesh same-cluster", false, Chains.HOST_LOCAL);
-    int sameInbound = chains.freePort();
-    Path westSame = chains.westConfig("west-same.yaml", sameInbound);
-    same.port = chains.freePort();
-    start(
-        same,
-        chains.sidecar(
-            "fm-same server sidecar", westSame, "app-west", null, sameInbound, chains.freePort()),
-        chains.sidecar(
-            "fm-same client sidecar", westSame, "client-west", null, chains.freePort(), same.port));
+    BenchPath same = new BenchPath("fedmesh-same", "fedmesh same-cluster", false);
+    int inbound = chains.freePort();
+    int h2Inbound = opt.wantsHttp2() ? chains.freePort() : 0;
+    Path west = chains.westConfig("west-same.yaml", inbound, h2Inbound);
+    int port = chains.freePort();
+    List<Proc> servers = serverSidecars(same, "fm-same", west, null, inbound, h2Inbound);
+    Proc client =
+        start(
+            same,
+            chains.sidecar(
+                "fm-same client sidecar",
+                west,
+                "client-west",
+                null,
+                chains.freePort(),
+                port,
+                false));
+    fedmeshTargets(same, port, Chains.HOST_LOCAL, Chains.HOST_LOCAL_H2, servers, List.of(client));
     paths.add(same);
   }
 
+  /**
+   * fedmesh cross-cluster: client sidecar (east) → mTLS through west's gateway (SNI passthrough) →
+   * server sidecar → app; HTTP/2 and gRPC as in {@link #startSame}.
+   */
   private void startCross() throws IOException {
-    BenchPath cross =
-        new BenchPath("fedmesh-cross", "fedmesh cross-cluster", false, Chains.HOST_CLUSTERSET);
-    int crossInbound = chains.freePort();
+    BenchPath cross = new BenchPath("fedmesh-cross", "fedmesh cross-cluster", false);
+    int inbound = chains.freePort();
+    int h2Inbound = opt.wantsHttp2() ? chains.freePort() : 0;
     int gatewayPort = chains.freePort();
-    Path westCross = chains.westConfig("west-cross.yaml", crossInbound);
-    Path eastCross = chains.eastConfig("east-cross.yaml", gatewayPort);
-    cross.port = chains.freePort();
-    start(
+    Path west = chains.westConfig("west-cross.yaml", inbound, h2Inbound);
+    Path east = chains.eastConfig("east-cross.yaml", gatewayPort, h2Inbound != 0);
+    int port = chains.freePort();
+    List<Proc> servers =
+        serverSidecars(cross, "fm-cross", west, Chains.EAST_DOMAIN, inbound, h2Inbound);
+    Proc gateway = start(cross, chains.gateway("fm-cross gateway", west, gatewayPort));
+    Proc client =
+        start(
+            cross,
+            chains.sidecar(
+                "fm-cross client sidecar",
+                east,
+                "client-east",
+                Chains.WEST_DOMAIN,
+                chains.freePort(),
+                port,
+                false));
+    fedmeshTargets(
         cross,
-        chains.sidecar(
-            "fm-cross server sidecar",
-            westCross,
-            "app-west",
-            Chains.EAST_DOMAIN,
-            crossInbound,
-            chains.freePort()),
-        chains.gateway("fm-cross gateway", westCross, gatewayPort),
-        chains.sidecar(
-            "fm-cross client sidecar",
-            eastCross,
-            "client-east",
-            Chains.WEST_DOMAIN,
-            chains.freePort(),
-            cross.port));
+        port,
+        Chains.HOST_CLUSTERSET,
+        Chains.HOST_CLUSTERSET_H2,
+        servers,
+        List.of(gateway, client));
     paths.add(cross);
+  }
+
+  /**
+   * The app's server sidecar on {@code inbound}, and when {@code h2Inbound} is not 0 a second one
+   * there started with {@code --app-http2}.
+   */
+  private List<Proc> serverSidecars(
+      BenchPath p, String prefix, Path west, String peerDomain, int inbound, int h2Inbound)
+      throws IOException {
+    List<Proc> servers = new ArrayList<>();
+    servers.add(
+        start(
+            p,
+            chains.sidecar(
+                prefix + " server sidecar",
+                west,
+                "app-west",
+                peerDomain,
+                inbound,
+                chains.freePort(),
+                false)));
+    if (h2Inbound != 0) {
+      servers.add(
+          start(
+              p,
+              chains.sidecar(
+                  prefix + " h2 server sidecar",
+                  west,
+                  "app-west",
+                  peerDomain,
+                  h2Inbound,
+                  chains.freePort(),
+                  true)));
+    }
+    return servers;
+  }
+
+  /**
+   * HTTP/1.1 loads to {@code host} through the first server sidecar and {@code rest}; HTTP/2 and
+   * gRPC to {@code h2Host} through the second (when started) and {@code rest}.
+   */
+  private static void fedmeshTargets(
+      BenchPath p, int port, String host, String h2Host, List<Proc> servers, List<Proc> rest) {
+    for (int i = 0; i < servers.size(); i++) {
+      List<Proc> procs = new ArrayList<>();
+      procs.add(servers.get(i));
+      procs.addAll(rest);
+      if (i == 0) {
+        p.target(new Target(port, host, List.copyOf(procs)), Protocol.H1, Protocol.NEWCONN);
+      } else {
+        p.target(new Target(port, h2Host, List.copyOf(procs)), Protocol.H2, Protocol.GRPC);
+      }
+    }
   }
 
   @FunctionalInterface
   private interface PeerLaunch {
-    Chains.Launch make(String role, int port, int next) throws IOException;
+    Chains.Launch make(String role, int port, int h2Port, int next) throws IOException;
   }
 
+  /**
+   * A peer's three processes; HTTP/1.1 loads go to the outbound proxy's first listener, HTTP/2 and
+   * gRPC to its h2c listener, all through the same processes.
+   */
   private BenchPath peerChain(String key, String label, PeerLaunch make) throws IOException {
-    BenchPath p = new BenchPath(key, label, true, Chains.HOST_CLUSTERSET);
+    BenchPath p = new BenchPath(key, label, true);
     int inbound = chains.freePort();
     int gateway = chains.freePort();
-    p.port = chains.freePort();
-    start(
-        p,
-        make.make("inbound", inbound, chains.appPort),
-        make.make("gateway", gateway, inbound),
-        make.make("outbound", p.port, gateway));
+    int port = chains.freePort();
+    int h2Port = chains.freePort();
+    start(p, make.make("inbound", inbound, 0, chains.appPort));
+    start(p, make.make("gateway", gateway, 0, inbound));
+    start(p, make.make("outbound", port, h2Port, gateway));
+    List<Proc> procs = List.copyOf(p.procs);
+    p.target(new Target(port, Chains.HOST_CLUSTERSET, procs), Protocol.H1, Protocol.NEWCONN);
+    p.target(new Target(h2Port, Chains.HOST_CLUSTERSET, procs), Protocol.H2, Protocol.GRPC);
     return p;
   }
 
-  private void start(BenchPath p, Chains.Launch... ls) throws IOException {
-    for (Chains.Launch l : ls) {
-      Proc proc = launch(l, 0, l.name().replace(' ', '-'));
-      launches.put(proc, l);
-      running.add(proc);
-      p.procs.add(proc);
-    }
+  private Proc start(BenchPath p, Chains.Launch l) throws IOException {
+    Proc proc = launch(l, 0, l.name().replace(' ', '-'));
+    launches.put(proc, l);
+    running.add(proc);
+    p.procs.add(proc);
+    return proc;
   }
 
   private Proc launch(Chains.Launch l, int cpu, String logName) throws IOException {
@@ -529,6 +679,7 @@ public final class DataplaneBench {
     Path results = Path.of("bench/results");
     List<String> proxyJvmFlags = List.of();
     List<String> paths = PATHS;
+    List<Protocol> protocols = List.of(Protocol.values());
     String command = "bench/run-dataplane.sh";
 
     static Options parse(String[] args) {
@@ -568,6 +719,10 @@ public final class DataplaneBench {
             o.paths = Options.paths(value(args, ++i, a));
             given.add(a + " " + args[i]);
           }
+          case "--protocols" -> {
+            o.protocols = Options.protocols(value(args, ++i, a));
+            given.add(a + " " + args[i]);
+          }
           case "--work" -> o.work = Path.of(value(args, ++i, a));
           case "--certs" -> o.certs = Path.of(value(args, ++i, a));
           case "--cli-jar" -> o.cliJar = Path.of(value(args, ++i, a));
@@ -579,7 +734,8 @@ public final class DataplaneBench {
                   "unknown argument '"
                       + a
                       + "' (expected: --smoke, --rates N,N, --repeats N, --duration 10s,"
-                      + " --connections N, --paths KEY,KEY, --no-pin)");
+                      + " --connections N, --paths KEY,KEY, --protocols h1,h2,grpc,newconn,"
+                      + " --no-pin)");
         }
       }
       if (o.work == null || o.certs == null || o.cliJar == null) {
@@ -610,17 +766,68 @@ public final class DataplaneBench {
       return paths.contains(key);
     }
 
+    /** Whether this protocol's load runs. */
+    boolean wants(Protocol protocol) {
+      return protocols.contains(protocol);
+    }
+
+    /** Whether an HTTP/2 load (HTTP/2 or gRPC) runs, so fedmesh needs its h2 server sidecars. */
+    boolean wantsHttp2() {
+      return wants(Protocol.H2) || wants(Protocol.GRPC);
+    }
+
     int pathCount() {
       return paths.size();
     }
 
+    /** HTTP/1.1 keep-alive runs with both bodies; the other protocols with the small one only. */
+    List<Body> bodies(Protocol protocol) {
+      return protocol == Protocol.H1 ? List.of(Body.values()) : List.of(Body.SMALL);
+    }
+
+    /** HTTP/1.1 keep-alive runs at every rate; the other protocols at the first only. */
+    List<Integer> rates(Protocol protocol) {
+      return protocol == Protocol.H1 ? rates : rates.subList(0, 1);
+    }
+
+    /**
+     * Length of each run: {@code duration} for HTTP/1.1 keep-alive, half of it for the other
+     * protocols (which keeps the default run within about 1.5 times the HTTP/1.1-only one).
+     */
+    Duration duration(Protocol protocol) {
+      return protocol == Protocol.H1 ? duration : duration.dividedBy(2);
+    }
+
+    /** What each repeat runs per path, for the log. */
+    String plan() {
+      List<String> parts = new ArrayList<>();
+      for (Protocol p : protocols) {
+        parts.add(
+            String.format(
+                Locale.ROOT,
+                "%s: %d bod%s × (rates %s + max) × %d ms",
+                p.key,
+                bodies(p).size(),
+                bodies(p).size() == 1 ? "y" : "ies",
+                rates(p),
+                duration(p).toMillis()));
+      }
+      return String.join("; ", parts);
+    }
+
     /** A generous bound on the whole run: measurements, drains, starts, then twice that. */
     Duration timeBound() {
-      long perRun =
-          duration.toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
-      long runs = (long) repeats * paths.size() * 2 * (rates.size() + 1);
+      long runsMillis = 0;
+      long warmups = 0;
+      for (Protocol p : protocols) {
+        long perRun =
+            duration(p).toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
+        runsMillis += (long) bodies(p).size() * (rates(p).size() + 1) * perRun;
+        warmups += bodies(p).size() * warmup.toMillis() / (p == Protocol.H1 ? 1 : 3);
+      }
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
-      long total = runs * perRun + paths.size() * 2L * warmup.toMillis() + starts + 180_000;
+      long total =
+          (long) repeats * paths.size() * runsMillis + paths.size() * warmups + starts + 180_000;
       return Duration.ofMillis(2 * total);
     }
 
@@ -655,6 +862,18 @@ public final class DataplaneBench {
         l.add(k);
       }
       return List.copyOf(l);
+    }
+
+    private static List<Protocol> protocols(String v) {
+      List<Protocol> l = new ArrayList<>();
+      for (String s : v.split(",")) {
+        Protocol p = Protocol.of("--protocols", s.trim());
+        if (!l.contains(p)) {
+          l.add(p);
+        }
+      }
+      // Always in the same order, whatever order they were given in.
+      return Arrays.stream(Protocol.values()).filter(l::contains).toList();
     }
 
     private static List<Integer> rates(String v) {

@@ -3,6 +3,7 @@ package io.fedmesh.bench;
 import io.fedmesh.bench.DataplaneBench.BenchPath;
 import io.fedmesh.bench.DataplaneBench.Body;
 import io.fedmesh.bench.DataplaneBench.Measurement;
+import io.fedmesh.bench.LoadGenerator.Protocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ final class Report {
             + " request's due time (coordinated omission corrected, wrk2 style); closed loop for"
             + " maximum throughput. Proxy JVM flags (sidecars and gateway): `%s`.",
         opt.connections,
-        fmtDuration(opt.duration),
+        fmtDuration(opt.duration(Protocol.H1)),
         opt.repeats,
         opt.proxyJvmFlags.isEmpty()
             ? "bin/proxy-jvm.options ("
@@ -59,8 +60,13 @@ final class Report {
                 + ") + CDS archive"
             : String.join(" ", opt.proxyJvmFlags));
     line("");
-    latencyTable();
-    throughputTable();
+    if (opt.wants(Protocol.H1)) {
+      latencyTable();
+      throughputTable();
+    }
+    if (opt.protocols.stream().anyMatch(p -> p != Protocol.H1)) {
+      otherProtocols();
+    }
     processTable();
     startupTable();
     md.append("## Notes\n\n");
@@ -68,6 +74,11 @@ final class Report {
       if (p.failure != null) {
         line("- **%s was left out**: %s", p.label, p.failure.lines().findFirst().orElse(""));
       }
+      p.protocolFailures.forEach(
+          (proto, why) ->
+              line(
+                  "- **%s was left out of %s**: %s",
+                  p.label, proto.label, why.lines().findFirst().orElse("")));
     }
     for (String n : notes) {
       line("- %s", n);
@@ -88,39 +99,25 @@ final class Report {
             + " figure in this run. CPU s / 10k req sums the proxies of the path (user + system"
             + " time from /proc, 10 ms ticks); RSS sums a process and its children (nginx"
             + " master + worker).");
-    line(
-        "- Not measured: HTTP/2 and gRPC unary load, and a new-connection-per-request run (the"
-            + " generator speaks HTTP/1.1 keep-alive only).");
+    if (opt.protocols.stream().anyMatch(p -> p != Protocol.H1)) {
+      protocolNotes();
+    }
     return md.toString();
   }
 
+  private static final ToDoubleFunction<Measurement> P50 = m -> m.result().percentileMicros(50);
+  private static final ToDoubleFunction<Measurement> P99 = m -> m.result().percentileMicros(99);
+  private static final ToDoubleFunction<Measurement> P999 = m -> m.result().percentileMicros(99.9);
+  private static final ToDoubleFunction<Measurement> RPS = m -> m.result().ratePerSecond();
+  private static final ToDoubleFunction<Measurement> FAILED =
+      m -> m.result().errors() + m.result().incomplete();
+
   private void latencyTable() {
     md.append("## Latency at fixed rates (open loop)\n\n");
-    md.append(
-        "| body | rate | path | p50 µs | p99 µs | p99.9 µs | achieved rps | failed |"
-            + " p99 added to direct µs | p99 ÷ direct | p99 ÷ best peer | proxy CPU s / 10k req |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    latencyHead("body");
     for (Body b : Body.values()) {
       for (int rate : opt.rates) {
-        double direct = median("direct", b, rate, m -> m.result().percentileMicros(99));
-        double bestPeer = bestPeer(b, rate, m -> m.result().percentileMicros(99), false);
-        for (BenchPath p : measured()) {
-          double p99 = median(p.key, b, rate, m -> m.result().percentileMicros(99));
-          line(
-              "| %s | %d/s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
-              b.label,
-              rate,
-              p.label,
-              num(median(p.key, b, rate, m -> m.result().percentileMicros(50))),
-              num(p99),
-              num(median(p.key, b, rate, m -> m.result().percentileMicros(99.9))),
-              num(median(p.key, b, rate, m -> m.result().ratePerSecond())),
-              num(median(p.key, b, rate, m -> m.result().errors() + m.result().incomplete())),
-              p.key.equals("direct") ? "—" : num(p99 - direct),
-              p.key.equals("direct") ? "—" : ratio(p99 / direct),
-              p.peer || p.key.equals("direct") ? "—" : ratio(p99 / bestPeer),
-              p.key.equals("direct") ? "—" : dec(median(p.key, b, rate, Report::cpuPer10k)));
-        }
+        latencyRows(b.label, Protocol.H1, b, rate);
       }
     }
     md.append('\n');
@@ -128,38 +125,152 @@ final class Report {
 
   private void throughputTable() {
     md.append("## Maximum throughput (closed loop)\n\n");
-    md.append(
-        "| body | path | rps | ÷ direct | ÷ best peer | p50 µs | p99 µs | proxy CPU s / 10k req"
-            + " |\n");
-    md.append("|---|---|---|---|---|---|---|---|\n");
+    throughputHead("body");
     for (Body b : Body.values()) {
-      double direct = median("direct", b, 0, m -> m.result().ratePerSecond());
-      double bestPeer = bestPeer(b, 0, m -> m.result().ratePerSecond(), true);
-      for (BenchPath p : measured()) {
-        double rps = median(p.key, b, 0, m -> m.result().ratePerSecond());
-        line(
-            "| %s | %s | %s | %s | %s | %s | %s | %s |",
-            b.label,
-            p.label,
-            num(rps),
-            p.key.equals("direct") ? "—" : ratio(rps / direct),
-            p.peer || p.key.equals("direct") ? "—" : ratio(rps / bestPeer),
-            num(median(p.key, b, 0, m -> m.result().percentileMicros(50))),
-            num(median(p.key, b, 0, m -> m.result().percentileMicros(99))),
-            p.key.equals("direct") ? "—" : dec(median(p.key, b, 0, Report::cpuPer10k)));
-      }
+      throughputRows(b.label, Protocol.H1, b);
     }
     md.append('\n');
   }
 
+  /** HTTP/2, gRPC and new-connection runs: 64 B, the first rate and max, one row per path. */
+  private void otherProtocols() {
+    List<Protocol> others = opt.protocols.stream().filter(p -> p != Protocol.H1).toList();
+    int rate = opt.rates.get(0);
+    md.append("## HTTP/2, gRPC unary, new connection per request: latency at a fixed rate\n\n");
+    line(
+        "64 B responses, open loop at %d/s only (the first `--rates` value), %s per run (half of"
+            + " HTTP/1.1's); see the notes for what each load is.",
+        rate, fmtDuration(opt.duration(others.get(0))));
+    line("");
+    latencyHead("load");
+    for (Protocol proto : others) {
+      latencyRows(proto.label, proto, Body.SMALL, rate);
+    }
+    md.append('\n');
+    md.append("## HTTP/2, gRPC unary, new connection per request: maximum throughput\n\n");
+    throughputHead("load");
+    for (Protocol proto : others) {
+      throughputRows(proto.label, proto, Body.SMALL);
+    }
+    md.append('\n');
+  }
+
+  private void latencyHead(String first) {
+    line(
+        "| %s | rate | path | p50 µs | p99 µs | p99.9 µs | achieved rps | failed |"
+            + " p99 added to direct µs | p99 ÷ direct | p99 ÷ best peer | proxy CPU s / 10k req |",
+        first);
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  }
+
+  /** One row per path that ran {@code proto}, first column {@code first}. */
+  private void latencyRows(String first, Protocol proto, Body b, int rate) {
+    double direct = median("direct", proto, b, rate, P99);
+    double bestPeer = bestPeer(proto, b, rate, P99, false);
+    for (BenchPath p : measured(proto)) {
+      boolean isDirect = p.key.equals("direct");
+      double p99 = median(p.key, proto, b, rate, P99);
+      line(
+          "| %s | %d/s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+          first,
+          rate,
+          p.label,
+          num(median(p.key, proto, b, rate, P50)),
+          num(p99),
+          num(median(p.key, proto, b, rate, P999)),
+          num(median(p.key, proto, b, rate, RPS)),
+          num(median(p.key, proto, b, rate, FAILED)),
+          isDirect ? "—" : num(p99 - direct),
+          isDirect ? "—" : ratio(p99 / direct),
+          p.peer || isDirect ? "—" : ratio(p99 / bestPeer),
+          isDirect ? "—" : dec(median(p.key, proto, b, rate, Report::cpuPer10k)));
+    }
+  }
+
+  private void throughputHead(String first) {
+    line(
+        "| %s | path | rps | ÷ direct | ÷ best peer | p50 µs | p99 µs | failed |"
+            + " proxy CPU s / 10k req |",
+        first);
+    md.append("|---|---|---|---|---|---|---|---|---|\n");
+  }
+
+  private void throughputRows(String first, Protocol proto, Body b) {
+    double direct = median("direct", proto, b, 0, RPS);
+    double bestPeer = bestPeer(proto, b, 0, RPS, true);
+    for (BenchPath p : measured(proto)) {
+      boolean isDirect = p.key.equals("direct");
+      double rps = median(p.key, proto, b, 0, RPS);
+      line(
+          "| %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+          first,
+          p.label,
+          num(rps),
+          isDirect ? "—" : ratio(rps / direct),
+          p.peer || isDirect ? "—" : ratio(rps / bestPeer),
+          num(median(p.key, proto, b, 0, P50)),
+          num(median(p.key, proto, b, 0, P99)),
+          num(median(p.key, proto, b, 0, FAILED)),
+          isDirect ? "—" : dec(median(p.key, proto, b, 0, Report::cpuPer10k)));
+    }
+  }
+
+  private void protocolNotes() {
+    int streams =
+        (opt.connections + LoadGenerator.H2_CONNECTIONS - 1) / LoadGenerator.H2_CONNECTIONS;
+    line(
+        "- HTTP/2 (h2c) and gRPC unary: h2c with prior knowledge from the generator to the first"
+            + " hop, %d connections with at most %d concurrent streams each (at most %d requests"
+            + " in flight, as with HTTP/1.1's %d connections). gRPC: method `%s` with a %d-byte"
+            + " message each way (vertx-grpc's generic API, raw bytes, no protobuf), counted when"
+            + " the status is OK.",
+        LoadGenerator.H2_CONNECTIONS,
+        streams,
+        LoadGenerator.H2_CONNECTIONS * streams,
+        opt.connections,
+        UpstreamApp.GRPC_METHOD,
+        UpstreamApp.SMALL_BYTES);
+    line(
+        "- HTTP/2 after the first hop: fedmesh's client sidecar carries HTTP/2 and gRPC on as"
+            + " HTTP/2 over mTLS to a second server sidecar started with `--app-http2` (service"
+            + " `%s`), which speaks h2c to the app, so HTTP/2 and gRPC are HTTP/2 end to end."
+            + " HAProxy takes h2c on a second frontend (`bind ... proto h2`), goes on as HTTP/2"
+            + " over mTLS (`server ... ssl ... alpn h2`) and to the app as h2c (`proto h2`)."
+            + " nginx 1.22 takes h2c on a second listener (`listen ... http2`) but proxies HTTP"
+            + " upstream as HTTP/1.1 only, so its HTTP/2 row is h2c → HTTP/1.1 over mTLS →"
+            + " HTTP/1.1 to the app (nginx's chain as it exists); its gRPC row goes `grpc_pass"
+            + " grpcs://` (HTTP/2 over mTLS) through the same stream gateway to an inbound"
+            + " `listen ... ssl http2` and `grpc_pass grpc://` to the app.",
+        Chains.H2_SERVICE);
+    line(
+        "- New connection per request: HTTP/1.1 with `Connection: close`, a new TCP connection"
+            + " from the generator to the first hop for every request (at most %d open at once)."
+            + " Every chain pools its mTLS connections upstream (fedmesh's sidecar pool, nginx"
+            + " `keepalive`, HAProxy `http-reuse`), so this measures accepting and setting up a"
+            + " connection at the first hop, not an mTLS handshake per request; the mTLS handshake"
+            + " rate is in `bench/run-identity.sh` (HandshakeRate).",
+        opt.connections);
+  }
+
+  /**
+   * RSS of every proxy process, and its CPU per 10k requests in each protocol that goes through it:
+   * HTTP/1.1 at the highest rate, the others at the first rate, 64 B.
+   */
   private void processTable() {
     int top = opt.rates.stream().mapToInt(Integer::intValue).max().orElse(0);
     md.append("## Proxy processes\n\n");
-    line(
-        "| path | process | RSS idle MiB | RSS peak under load MiB | CPU s / 10k req at %d/s"
-            + " (64 B) |",
-        top);
-    md.append("|---|---|---|---|---|\n");
+    StringBuilder head =
+        new StringBuilder("| path | process | RSS idle MiB | RSS peak under load MiB |");
+    StringBuilder rule = new StringBuilder("|---|---|---|---|");
+    for (Protocol proto : opt.protocols) {
+      head.append(" CPU s / 10k req, ")
+          .append(proto.label)
+          .append(" at ")
+          .append(proto == Protocol.H1 ? top : opt.rates.get(0))
+          .append("/s |");
+      rule.append("---|");
+    }
+    md.append(head).append('\n').append(rule).append('\n');
     for (BenchPath p : measured()) {
       for (Proc proc : p.procs) {
         double peak =
@@ -168,22 +279,34 @@ final class Report {
                 .mapToLong(m -> m.peakRssKib().getOrDefault(proc.name, 0L))
                 .max()
                 .orElse(0);
-        double cpu =
-            median(
-                p.key,
-                Body.SMALL,
-                top,
-                m ->
-                    m.cpuSeconds().getOrDefault(proc.name, 0.0)
-                        / Math.max(1, m.result().completed())
-                        * 10_000);
-        line(
-            "| %s | %s | %s | %s | %s |",
-            p.label,
-            proc.name,
-            dec(idleRss.getOrDefault(proc.name, 0L) / 1024.0),
-            dec(peak / 1024.0),
-            dec(cpu));
+        StringBuilder row =
+            new StringBuilder()
+                .append("| ")
+                .append(p.label)
+                .append(" | ")
+                .append(proc.name)
+                .append(" | ")
+                .append(dec(idleRss.getOrDefault(proc.name, 0L) / 1024.0))
+                .append(" | ")
+                .append(dec(peak / 1024.0))
+                .append(" |");
+        for (Protocol proto : opt.protocols) {
+          boolean carries = p.runs(proto) && p.targets.get(proto).procs().contains(proc);
+          double cpu =
+              !carries
+                  ? Double.NaN
+                  : median(
+                      p.key,
+                      proto,
+                      Body.SMALL,
+                      proto == Protocol.H1 ? top : opt.rates.get(0),
+                      m ->
+                          m.cpuSeconds().getOrDefault(proc.name, 0.0)
+                              / Math.max(1, m.result().completed())
+                              * 10_000);
+          row.append(' ').append(dec(cpu)).append(" |");
+        }
+        md.append(row).append('\n');
       }
     }
     md.append('\n');
@@ -219,12 +342,17 @@ final class Report {
     return paths.stream().filter(p -> p.failure == null).toList();
   }
 
-  private double bestPeer(Body b, int rate, ToDoubleFunction<Measurement> f, boolean higher) {
+  private List<BenchPath> measured(Protocol proto) {
+    return paths.stream().filter(p -> p.runs(proto)).toList();
+  }
+
+  private double bestPeer(
+      Protocol proto, Body b, int rate, ToDoubleFunction<Measurement> f, boolean higher) {
     double best = Double.NaN;
     for (BenchPath p : measured()) {
       if (p.peer) {
-        double v = median(p.key, b, rate, f);
-        if (Double.isNaN(best) || (higher ? v > best : v < best)) {
+        double v = median(p.key, proto, b, rate, f);
+        if (!Double.isNaN(v) && (Double.isNaN(best) || (higher ? v > best : v < best))) {
           best = v;
         }
       }
@@ -232,10 +360,11 @@ final class Report {
     return best;
   }
 
-  private double median(String path, Body b, int rate, ToDoubleFunction<Measurement> f) {
+  private double median(
+      String path, Protocol proto, Body b, int rate, ToDoubleFunction<Measurement> f) {
     List<Double> xs = new ArrayList<>();
     for (Measurement m : ms) {
-      if (m.path().equals(path) && m.body() == b && m.rate() == rate) {
+      if (m.path().equals(path) && m.protocol() == proto && m.body() == b && m.rate() == rate) {
         double v = f.applyAsDouble(m);
         if (!Double.isNaN(v)) {
           xs.add(v);
