@@ -265,17 +265,17 @@ public final class DataplaneBench {
 
   /**
    * Closed-loop load until the path has served {@code warmupRequests} (so that the JIT has compiled
-   * the proxies' hot paths, however slow the machine), within the {@code warmup} bound; a third of
-   * both for the protocols after HTTP/1.1, whose proxies' code is partly warm by then.
+   * the proxies' hot paths, however slow the machine), within the {@code warmup} bound; the same
+   * for every protocol: HTTP/2 and gRPC run code HTTP/1.1 never reached (with a third of it, the C2
+   * compiler was still busy during the HTTP/2 runs and their p50 was ten times the warm one).
    */
   private void warmUp(Vertx vertx, BenchPath p, Protocol proto, Body b) throws Exception {
-    int share = proto == Protocol.H1 ? 1 : 3;
-    Duration bound = opt.warmup.dividedBy(share);
+    Duration bound = opt.warmup;
     Duration step = bound.compareTo(Duration.ofMillis(500)) < 0 ? bound : Duration.ofMillis(500);
     long deadline = System.nanoTime() + bound.toNanos();
     long served = 0;
     try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
-      while (served < opt.warmupRequests / share && System.nanoTime() < deadline) {
+      while (served < opt.warmupRequests && System.nanoTime() < deadline) {
         served += g.closedLoop(step).completed();
       }
     }
@@ -823,7 +823,7 @@ public final class DataplaneBench {
         long perRun =
             duration(p).toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
         runsMillis += (long) bodies(p).size() * (rates(p).size() + 1) * perRun;
-        warmups += bodies(p).size() * warmup.toMillis() / (p == Protocol.H1 ? 1 : 3);
+        warmups += bodies(p).size() * warmup.toMillis();
       }
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
       long total =
