@@ -84,6 +84,14 @@ final class SidecarCommand implements Callable<Integer> {
   boolean appHttp2;
 
   @Option(
+      names = "--upgrade-http1",
+      description =
+          "Send the app's HTTP/1.x requests upstream as HTTP/2 streams on a few multiplexed"
+              + " connections (Istio's h2UpgradePolicy UPGRADE). Default: HTTP/1.1 on kept-alive"
+              + " connections, cheaper per request; HTTP/2 and gRPC always go as HTTP/2.")
+  boolean upgradeHttp1;
+
+  @Option(
       names = "--inbound",
       paramLabel = "HOST:PORT",
       defaultValue = "0.0.0.0:15006",
@@ -319,6 +327,7 @@ final class SidecarCommand implements Callable<Integer> {
               .listen(out.host(), out.port())
               .meterRegistry(registry)
               .tracing(tracing)
+              .upgradeHttp1ToHttp2(upgradeHttp1)
               .build();
       int outboundPort = await(outboundProxy.start());
       TcpOutbound.Builder tcpBuilder =

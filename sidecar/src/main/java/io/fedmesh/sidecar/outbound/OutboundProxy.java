@@ -76,6 +76,7 @@ public final class OutboundProxy {
   private final RequestMeters meters;
   private final SidecarTracing tracing;
   private final int maxBufferedBody;
+  private final boolean upgradeHttp1;
   private final EndpointProber prober;
   private final boolean ownsProber;
   private final Map<ServiceName, Upstream> upstreams = new ConcurrentHashMap<>();
@@ -128,7 +129,8 @@ public final class OutboundProxy {
               : RetryBudget.of(policy.retries(), System::nanoTime);
       boolean samePools = sameBreaker && previous.service.identities().equals(service.identities());
       this.client = samePools ? previous.client : pool(HttpVersion.HTTP_2);
-      this.http1Client = samePools ? previous.http1Client : pool(HttpVersion.HTTP_1_1);
+      this.http1Client =
+          samePools ? previous.http1Client : upgradeHttp1 ? client : pool(HttpVersion.HTTP_1_1);
     }
 
     private HttpClient pool(HttpVersion version) {
@@ -144,19 +146,24 @@ public final class OutboundProxy {
      * The pool for a request that came from the app as {@code version}: HTTP/2 (h2c, gRPC) goes
      * upstream as HTTP/2, HTTP/1.x as HTTP/1.1 on kept-alive connections (Istio's default, {@code
      * h2UpgradePolicy: DO_NOT_UPGRADE}; measured cheaper per request than multiplexing it over
-     * HTTP/2 in Vert.x, bench/README.md).
+     * HTTP/2 in Vert.x, bench/README.md) unless {@link Builder#upgradeHttp1ToHttp2} asked for
+     * HTTP/2, when both are the same pool.
      */
     HttpClient clientFor(HttpVersion version) {
       return version == HttpVersion.HTTP_2 ? client : http1Client;
     }
 
     Future<Void> close() {
-      return Future.join(client.close(), http1Client.close()).mapEmpty();
+      return http1Client == client
+          ? client.close()
+          : Future.join(client.close(), http1Client.close()).mapEmpty();
     }
 
     void shutdown() {
       client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
-      http1Client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
+      if (http1Client != client) {
+        http1Client.shutdown(POOL_DRAIN_SECONDS, TimeUnit.SECONDS);
+      }
     }
 
     /** The same state under a newer snapshot version that changed nothing of this service. */
@@ -189,6 +196,7 @@ public final class OutboundProxy {
     this.meters = RequestMeters.outbound(b.registry);
     this.tracing = b.tracing;
     this.maxBufferedBody = b.maxBufferedBody;
+    this.upgradeHttp1 = b.upgradeHttp1;
     this.ownsProber = b.prober == null;
     this.prober =
         b.prober != null
@@ -641,6 +649,7 @@ public final class OutboundProxy {
     private SidecarTracing tracing;
     private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
     private EndpointProber prober;
+    private boolean upgradeHttp1;
 
     Builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -687,6 +696,18 @@ public final class OutboundProxy {
      */
     public Builder prober(EndpointProber prober) {
       this.prober = Objects.requireNonNull(prober, "prober");
+      return this;
+    }
+
+    /**
+     * Whether HTTP/1.x requests from the app go upstream as HTTP/2 streams multiplexed on a few
+     * connections (Istio's {@code h2UpgradePolicy: UPGRADE}) instead of HTTP/1.1 on kept-alive
+     * connections, one request at a time each (the default, {@code DO_NOT_UPGRADE}). Upgrading
+     * needs far fewer connections (and TLS sessions through the gateways) under high concurrency;
+     * HTTP/1.1 costs less CPU per request (bench/README.md, "Tuning log").
+     */
+    public Builder upgradeHttp1ToHttp2(boolean upgrade) {
+      this.upgradeHttp1 = upgrade;
       return this;
     }
 

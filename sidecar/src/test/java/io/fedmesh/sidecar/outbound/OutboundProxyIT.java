@@ -174,6 +174,54 @@ class OutboundProxyIT {
   }
 
   @Test
+  void http1FromTheAppGoesUpstreamAsHttp11UnlessUpgradedAndHttp2AlwaysAsHttp2() throws Exception {
+    // An upstream that answers with the protocol each request arrived in, with the same mTLS and
+    // ALPN (h2, http/1.1) as an inbound sidecar.
+    MeshTls serverTls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    HttpServerOptions options =
+        serverTls
+            .configureServer(new HttpServerOptions())
+            .setUseAlpn(true)
+            .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+    int upstream =
+        await(
+                vertx
+                    .createHttpServer(options)
+                    .requestHandler(req -> req.response().end(req.version().name()))
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local("reviews-v", "127.0.0.1", upstream, ZONE_A)), List.of(REVIEWS)));
+    HttpClient h2cApp =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+    String host = "reviews.default.svc.cluster.local";
+
+    assertThat(call(app, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_1_1");
+    assertThat(call(app, HttpMethod.POST, host, "x")).isEqualTo("200 HTTP_1_1");
+    assertThat(call(h2cApp, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
+
+    MeshTls frontendTls =
+        MeshTls.builder(
+                svid(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
+                bundles)
+            .build();
+    outboundPort =
+        await(
+            OutboundProxy.builder(vertx, frontendTls, snapshot::get)
+                .listen("127.0.0.1", 0)
+                .upgradeHttp1ToHttp2(true)
+                .build()
+                .start());
+    assertThat(call(app, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
+    assertThat(call(app, HttpMethod.POST, host, "x")).isEqualTo("200 HTTP_2");
+    assertThat(call(h2cApp, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
+  }
+
+  @Test
   void pushesDoNotCutARequestInFlightAndKeepTheConnectionWhileTheServiceIsUnchanged()
       throws Exception {
     // An app that holds /slow until released, behind its own inbound sidecar in zone a.
