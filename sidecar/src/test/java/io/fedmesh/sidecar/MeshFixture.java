@@ -162,8 +162,8 @@ public final class MeshFixture {
   }
 
   /** Status and body of a GET through the outbound sidecar at {@code outboundPort}. */
-  public static String get(HttpClient client, int outboundPort, String host, String uri)
-      throws Exception {
+  public static String get(
+      Vertx vertx, HttpClient client, int outboundPort, String host, String uri) throws Exception {
     RequestOptions ro =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -171,7 +171,7 @@ public final class MeshFixture {
             .setHost(host)
             .setPort(9080)
             .setURI(uri);
-    return TestCalls.statusAndBody(client, ro);
+    return TestCalls.statusAndBody(vertx, client, ro);
   }
 
   /**

@@ -313,6 +313,7 @@ public final class TwoClusters implements AutoCloseable {
             .setURI("/");
     headers.forEach(ro::putHeader);
     return TestCalls.call(
+        vertx,
         ro,
         () ->
             app.request(ro)

@@ -155,7 +155,7 @@ class SidecarAdminIT {
             .setHost(host)
             .setPort(port)
             .setURI(uri);
-    return TestCalls.statusAndBody(client, ro);
+    return TestCalls.statusAndBody(vertx, client, ro);
   }
 
   private String admin(String path) throws Exception {

@@ -81,7 +81,7 @@ class AppHealthTest {
             .setHost("127.0.0.1")
             .setPort(port)
             .setURI(AppHealth.PATH);
-    return TestCalls.statusAndBody(client, ro);
+    return TestCalls.statusAndBody(vertx, client, ro);
   }
 
   private int server(AppHealth health) throws Exception {

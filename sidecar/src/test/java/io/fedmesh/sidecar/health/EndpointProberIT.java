@@ -108,7 +108,7 @@ class EndpointProberIT {
                 .listen("127.0.0.1", 0)
                 .build()
                 .start());
-    assertThat(MeshFixture.get(client, port, LOCAL_HOST, "/")).isEqualTo("200 a");
+    assertThat(MeshFixture.get(vertx, client, port, LOCAL_HOST, "/")).isEqualTo("200 a");
     ActiveHealthChecker checker = outbound.balancer(REVIEWS).healthChecker().orElseThrow();
 
     a.killApp();
@@ -117,7 +117,7 @@ class EndpointProberIT {
 
     List<String> results = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      results.add(MeshFixture.get(client, port, LOCAL_HOST, "/"));
+      results.add(MeshFixture.get(vertx, client, port, LOCAL_HOST, "/"));
     }
     assertThat(results).containsOnly("200 b");
     assertThat(a.inboundRequests()).as("requests that reached a's sidecar").isEqualTo(toA);
@@ -132,12 +132,12 @@ class EndpointProberIT {
 
     a.reviveApp();
     await().atMost(WAIT).until(() -> checker.isHealthy(ea));
-    assertThat(MeshFixture.get(client, port, LOCAL_HOST, "/")).isEqualTo("200 a");
+    assertThat(MeshFixture.get(vertx, client, port, LOCAL_HOST, "/")).isEqualTo("200 a");
     assertThat(registry.get(EndpointProber.UNHEALTHY_METER).gauge().value()).isZero();
   }
 
   private JsonNode adminJson(int adminPort, String path) throws Exception {
-    String r = MeshFixture.get(client, adminPort, "127.0.0.1", path);
+    String r = MeshFixture.get(vertx, client, adminPort, "127.0.0.1", path);
     assertThat(r).startsWith("200 ");
     return JSON.readTree(r.substring(4));
   }

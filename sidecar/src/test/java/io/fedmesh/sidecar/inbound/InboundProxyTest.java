@@ -146,6 +146,7 @@ class InboundProxyTest {
           .putHeader("x-fedmesh-spoof", "yes");
     }
     return TestCalls.call(
+        vertx,
         ro,
         () ->
             c.request(ro)

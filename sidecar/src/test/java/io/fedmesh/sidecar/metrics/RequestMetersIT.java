@@ -72,6 +72,7 @@ class RequestMetersIT {
             .setURI("/metrics")
             .putHeader("accept", accept);
     return TestCalls.call(
+        clusters.vertx,
         ro,
         () ->
             client

@@ -105,7 +105,7 @@ class LocalityFailoverIT {
   }
 
   private String get() throws Exception {
-    return MeshFixture.get(client, outboundPort, HOST, "/");
+    return MeshFixture.get(vertx, client, outboundPort, HOST, "/");
   }
 
   /** Sends {@code n} GETs from {@link #WORKERS} threads; {@code results} fills as they end. */

@@ -121,19 +121,24 @@ class OutboundProxyIT {
                 Endpoint.local("reviews-a", "127.0.0.1", a[0], ZONE_A),
                 Endpoint.local("reviews-b", "127.0.0.1", b[0], ZONE_B)),
             List.of(REVIEWS)));
+    outboundPort = startOutbound(false);
+    app = vertx.createHttpClient(new HttpClientOptions());
+  }
+
+  /** The frontend's outbound sidecar on a free port, recording into {@code registry}. */
+  private int startOutbound(boolean upgradeHttp1) throws Exception {
     MeshTls frontendTls =
         MeshTls.builder(
                 svid(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
                 bundles)
             .build();
-    outboundPort =
-        await(
-            OutboundProxy.builder(vertx, frontendTls, snapshot::get)
-                .listen("127.0.0.1", 0)
-                .meterRegistry(registry)
-                .build()
-                .start());
-    app = vertx.createHttpClient(new HttpClientOptions());
+    return await(
+        OutboundProxy.builder(vertx, frontendTls, snapshot::get)
+            .listen("127.0.0.1", 0)
+            .meterRegistry(registry)
+            .upgradeHttp1ToHttp2(upgradeHttp1)
+            .build()
+            .start());
   }
 
   @AfterEach
@@ -152,6 +157,7 @@ class OutboundProxyIT {
             .setPort(9080)
             .setURI("/reviews/1");
     return TestCalls.call(
+        vertx,
         ro,
         () ->
             client
@@ -204,18 +210,7 @@ class OutboundProxyIT {
     assertThat(call(app, HttpMethod.POST, host, "x")).isEqualTo("200 HTTP_1_1");
     assertThat(call(h2cApp, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
 
-    MeshTls frontendTls =
-        MeshTls.builder(
-                svid(SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend")),
-                bundles)
-            .build();
-    outboundPort =
-        await(
-            OutboundProxy.builder(vertx, frontendTls, snapshot::get)
-                .listen("127.0.0.1", 0)
-                .upgradeHttp1ToHttp2(true)
-                .build()
-                .start());
+    outboundPort = startOutbound(true);
     assertThat(call(app, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
     assertThat(call(app, HttpMethod.POST, host, "x")).isEqualTo("200 HTTP_2");
     assertThat(call(h2cApp, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
