@@ -162,31 +162,7 @@ final class CallCommand implements Callable<Integer> {
                 .setPort(port)
                 .setURI(path)
                 .setTimeout(timeoutMillis);
-        Future<Result> f =
-            http.request(ro)
-                .compose(req -> req.send())
-                .compose(
-                    resp ->
-                        resp.body()
-                            .map(
-                                b ->
-                                    new Result(
-                                        seq,
-                                        resp.statusCode(),
-                                        servedBy(b.toString()),
-                                        (System.nanoTime() - t0) / 1e6,
-                                        resp.statusCode() / 100 == 2 ? null : oneLine(b.toString()),
-                                        resp.getHeader(SidecarTracing.TRACE_ID_HEADER))))
-                .recover(
-                    e ->
-                        Future.succeededFuture(
-                            new Result(
-                                seq,
-                                0,
-                                "-",
-                                (System.nanoTime() - t0) / 1e6,
-                                String.valueOf(e.getMessage()),
-                                null)));
+        Future<Result> f = OnContext.run(vertx, () -> exchange(http, ro, seq, t0));
         all.add(
             f.toCompletionStage()
                 .toCompletableFuture()
@@ -329,5 +305,33 @@ final class CallCommand implements Callable<Integer> {
     }
     int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+  }
+
+  /** One GET through the sidecar, its failure turned into a result (runs on a Vert.x context). */
+  private static Future<Result> exchange(HttpClient http, RequestOptions ro, int seq, long t0) {
+    return http.request(ro)
+        .compose(req -> req.send())
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        b ->
+                            new Result(
+                                seq,
+                                resp.statusCode(),
+                                servedBy(b.toString()),
+                                (System.nanoTime() - t0) / 1e6,
+                                resp.statusCode() / 100 == 2 ? null : oneLine(b.toString()),
+                                resp.getHeader(SidecarTracing.TRACE_ID_HEADER))))
+        .recover(
+            e ->
+                Future.succeededFuture(
+                    new Result(
+                        seq,
+                        0,
+                        "-",
+                        (System.nanoTime() - t0) / 1e6,
+                        String.valueOf(e.getMessage()),
+                        null)));
   }
 }

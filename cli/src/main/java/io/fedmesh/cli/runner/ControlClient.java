@@ -84,20 +84,24 @@ public final class ControlClient implements AutoCloseable {
             .setURI(path)
             .setTimeout(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
     try {
-      return http.request(ro)
-          .compose(
-              req ->
-                  (body == null ? req.send() : req.send(body.toBuffer()))
+      return io.fedmesh.cli.OnContext.run(
+              vertx,
+              () ->
+                  http.request(ro)
                       .compose(
-                          resp ->
-                              resp.body()
-                                  .map(
-                                      b -> {
-                                        if (resp.statusCode() != 200) {
-                                          throw new RunnerException(resp.statusCode(), errorOf(b));
-                                        }
-                                        return b;
-                                      })))
+                          req ->
+                              (body == null ? req.send() : req.send(body.toBuffer()))
+                                  .compose(
+                                      resp ->
+                                          resp.body()
+                                              .map(
+                                                  b -> {
+                                                    if (resp.statusCode() != 200) {
+                                                      throw new RunnerException(
+                                                          resp.statusCode(), errorOf(b));
+                                                    }
+                                                    return b;
+                                                  }))))
           .toCompletionStage()
           .toCompletableFuture()
           .get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
