@@ -1,5 +1,6 @@
 package io.fedmesh.gateway;
 
+import io.fedmesh.proxy.model.Durations;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.trust.tls.MeshTls;
@@ -526,7 +527,7 @@ public final class EastWestGateway {
     /** Time for the whole ClientHello to arrive, 10ms..5min; default 5 s. */
     public Builder clientHelloTimeout(Duration timeout) {
       this.clientHelloTimeout =
-          checkDuration(
+          Durations.checkRange(
               "clientHelloTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(5));
       return this;
     }
@@ -534,14 +535,16 @@ public final class EastWestGateway {
     /** Idle time after which a connection is closed, 100ms..24h; default 1 h. */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout =
-          checkDuration("idleTimeout", timeout, Duration.ofMillis(100), Duration.ofHours(24));
+          Durations.checkRange(
+              "idleTimeout", timeout, Duration.ofMillis(100), Duration.ofHours(24));
       return this;
     }
 
     /** Connect timeout to a local endpoint, 10ms..60s; default 5 s. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout =
-          checkDuration("connectTimeout", timeout, Duration.ofMillis(10), Duration.ofSeconds(60));
+          Durations.checkRange(
+              "connectTimeout", timeout, Duration.ofMillis(10), Duration.ofSeconds(60));
       return this;
     }
 
@@ -607,15 +610,6 @@ public final class EastWestGateway {
         throw new IllegalArgumentException(name + ": '" + host + "' (expected: an address)");
       }
       return host;
-    }
-
-    private static Duration checkDuration(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name + ": " + d + " (expected: " + min + ".." + max + ")");
-      }
-      return d;
     }
   }
 }

@@ -18,6 +18,7 @@ import io.fedmesh.mirror.MirrorEvent.LocalServiceChanged;
 import io.fedmesh.mirror.MirrorEvent.RemoteServiceExported;
 import io.fedmesh.mirror.MirrorEvent.RemoteServiceUnexported;
 import io.fedmesh.mirror.MirrorEvent.Resync;
+import io.fedmesh.proxy.model.Durations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -763,14 +764,16 @@ public final class ServiceMirror implements AutoCloseable {
      * are marked unreachable, 0..10min; default 3 s.
      */
     public Builder lostBound(Duration bound) {
-      this.lostBound = check("lostBound", bound, Duration.ZERO, Duration.ofMinutes(10));
+      this.lostBound =
+          Durations.checkRange("lostBound", bound, Duration.ZERO, Duration.ofMinutes(10));
       return this;
     }
 
     /** Interval of the full resync, 100ms..10min; default 5 s. */
     public Builder resyncInterval(Duration interval) {
       this.resyncInterval =
-          check("resyncInterval", interval, Duration.ofMillis(100), Duration.ofMinutes(10));
+          Durations.checkRange(
+              "resyncInterval", interval, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
@@ -794,15 +797,6 @@ public final class ServiceMirror implements AutoCloseable {
 
     public ServiceMirror build() {
       return new ServiceMirror(this);
-    }
-
-    private static Duration check(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name + ": " + d + " (expected: " + min + ".." + max + ")");
-      }
-      return d;
     }
   }
 

@@ -13,6 +13,7 @@ import io.fedmesh.api.v1.TrustBundleDocument;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.GatewayEntry;
 import io.fedmesh.controller.catalog.LinkEntry;
+import io.fedmesh.proxy.model.Durations;
 import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.trust.bundle.BundleCodec;
 import io.fedmesh.trust.bundle.BundleFormatException;
@@ -1076,21 +1077,22 @@ public final class Peering {
     /** Heartbeat interval, 50ms..60s; a stream silent for three intervals is closed. */
     public Builder heartbeatInterval(Duration d) {
       this.heartbeatInterval =
-          check("heartbeatInterval", d, Duration.ofMillis(50), Duration.ofSeconds(60));
+          Durations.checkRange(
+              "heartbeatInterval", d, Duration.ofMillis(50), Duration.ofSeconds(60));
       return this;
     }
 
     /** Quiet time before local export changes are sent, 0..10s. */
     public Builder exportDebounce(Duration d) {
       this.exportDebounce =
-          check("exportDebounce", d, Duration.ofMillis(1), Duration.ofSeconds(10));
+          Durations.checkRange("exportDebounce", d, Duration.ofMillis(1), Duration.ofSeconds(10));
       return this;
     }
 
     /** Redial backoff bounds, 10ms..5min, min not above max. */
     public Builder backoff(Duration min, Duration max) {
-      check("backoff.min", min, Duration.ofMillis(10), Duration.ofMinutes(5));
-      check("backoff.max", max, Duration.ofMillis(10), Duration.ofMinutes(5));
+      Durations.checkRange("backoff.min", min, Duration.ofMillis(10), Duration.ofMinutes(5));
+      Durations.checkRange("backoff.max", max, Duration.ofMillis(10), Duration.ofMinutes(5));
       if (min.compareTo(max) > 0) {
         throw new IllegalArgumentException(
             "backoff: min " + min + " above max " + max + " (expected: min <= max)");
@@ -1103,7 +1105,8 @@ public final class Peering {
     /** How often the leader checks its links, 10ms..10s. */
     public Builder dialCheckInterval(Duration d) {
       this.dialCheckInterval =
-          check("dialCheckInterval", d, Duration.ofMillis(10), Duration.ofSeconds(10));
+          Durations.checkRange(
+              "dialCheckInterval", d, Duration.ofMillis(10), Duration.ofSeconds(10));
       return this;
     }
 
@@ -1115,15 +1118,6 @@ public final class Peering {
 
     public Peering build() {
       return new Peering(this);
-    }
-
-    private static Duration check(String name, Duration d, Duration min, Duration max) {
-      Objects.requireNonNull(d, name);
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name + ": " + d + " (expected: " + min + ".." + max + ")");
-      }
-      return d;
     }
   }
 }
