@@ -4,10 +4,14 @@ import io.fedmesh.cli.runner.RunnerException;
 import io.fedmesh.trust.TrustException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -25,32 +29,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "fedmesh",
     scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
-    versionProvider = VersionCommand.Provider.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     header = "Multi-cluster federation mesh: run a topology, link clusters, call, scale, check.",
-    subcommands = {
-      CaCommand.class,
-      BundleCommand.class,
-      SidecarCommand.class,
-      GatewayCommand.class,
-      DemoAppCommand.class,
-      PolicyCommand.class,
-      UpCommand.class,
-      DownCommand.class,
-      StatusCommand.class,
-      ServicesCommand.class,
-      GatewaysCommand.class,
-      CheckCommand.class,
-      CallCommand.class,
-      ScaleCommand.class,
-      LinkCommand.class,
-      ChaosCommand.class,
-      UnlinkCommand.class,
-      ClusterRunCommand.class,
-      VersionCommand.class,
-      CompletionCommand.class
-    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:ok",
@@ -77,6 +58,40 @@ public final class Fedmesh {
   /** The topology, or the cluster asked for, is not running. */
   static final int EXIT_NOT_RUNNING = 4;
 
+  /**
+   * Every command by its name, in the order {@code fedmesh --help} lists them. They are added in
+   * code, not in the {@code @Command} annotation, so that a command line naming one of them builds
+   * only that one's model: picocli reads every option of every command by reflection, which took
+   * about half of a sidecar's start-up (see {@link #commandLine(Fedmesh, IVersionProvider,
+   * String)}).
+   */
+  static final Map<String, Class<?>> COMMANDS =
+      orderedMap(
+          List.of(
+              Map.entry("ca", CaCommand.class),
+              Map.entry("bundle", BundleCommand.class),
+              Map.entry("sidecar", SidecarCommand.class),
+              Map.entry("gateway", GatewayCommand.class),
+              Map.entry("demo-app", DemoAppCommand.class),
+              Map.entry("policy", PolicyCommand.class),
+              Map.entry("up", UpCommand.class),
+              Map.entry("down", DownCommand.class),
+              Map.entry("status", StatusCommand.class),
+              Map.entry("services", ServicesCommand.class),
+              Map.entry("gateways", GatewaysCommand.class),
+              Map.entry("check", CheckCommand.class),
+              Map.entry("call", CallCommand.class),
+              Map.entry("scale", ScaleCommand.class),
+              Map.entry("link", LinkCommand.class),
+              Map.entry("chaos", ChaosCommand.class),
+              Map.entry("unlink", UnlinkCommand.class),
+              Map.entry("cluster-run", ClusterRunCommand.class),
+              Map.entry("version", VersionCommand.class),
+              Map.entry("completion", CompletionCommand.class)));
+
+  /** The command that needs the whole tree even when named: it prints a script for all of them. */
+  private static final String COMPLETION = "completion";
+
   private final Clock clock;
   private final Map<String, String> env;
 
@@ -96,7 +111,9 @@ public final class Fedmesh {
    * @param args the command line arguments
    */
   public static void main(String[] args) {
-    System.exit(commandLine(new Fedmesh()).execute(args));
+    System.exit(
+        commandLine(new Fedmesh(), new VersionCommand.Provider(), args.length > 0 ? args[0] : null)
+            .execute(args));
   }
 
   /**
@@ -104,11 +121,51 @@ public final class Fedmesh {
    * tests both run through here, so the tests see exactly what a user sees.
    */
   static CommandLine commandLine(Fedmesh root) {
+    return commandLine(root, new VersionCommand.Provider(), null);
+  }
+
+  /**
+   * {@link #commandLine(Fedmesh)} with {@code versions} answering {@code --version} on every
+   * command. The provider is set on each command after the tree is built, not named in the
+   * annotation: picocli asks an inherited provider for its lines while it adds each subcommand, and
+   * ours loads the TLS engine to say whether BoringSSL is there, which cost every command (the
+   * sidecar included) about a quarter of a second at start.
+   */
+  static CommandLine commandLine(Fedmesh root, IVersionProvider versions) {
+    return commandLine(root, versions, null);
+  }
+
+  /**
+   * {@link #commandLine(Fedmesh, IVersionProvider)} for a command line whose first argument is
+   * {@code first} (null: none): when it names a command, only that command is added (except {@code
+   * completion}, which needs them all), else every command, so {@code fedmesh --help} and a
+   * mistyped command name see the whole list. Whatever {@code first} is, the arguments parse and
+   * run exactly as with the whole tree.
+   */
+  static CommandLine commandLine(Fedmesh root, IVersionProvider versions, String first) {
     CommandLine cl = new CommandLine(root);
+    Class<?> only = COMPLETION.equals(first) || first == null ? null : COMMANDS.get(first);
+    if (only != null) {
+      cl.addSubcommand(first, only);
+    } else {
+      COMMANDS.forEach(cl::addSubcommand);
+    }
+    setVersionProvider(cl, versions);
     cl.setExitCodeExceptionMapper(Fedmesh::exitCode);
     cl.setParameterExceptionHandler(Fedmesh::handleParameterException);
     cl.setExecutionExceptionHandler(Fedmesh::handleExecutionException);
     return cl;
+  }
+
+  private static Map<String, Class<?>> orderedMap(List<Map.Entry<String, Class<?>>> entries) {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    entries.forEach(e -> m.put(e.getKey(), e.getValue()));
+    return Collections.unmodifiableMap(m);
+  }
+
+  private static void setVersionProvider(CommandLine cl, IVersionProvider versions) {
+    cl.getCommandSpec().versionProvider(versions);
+    cl.getSubcommands().values().forEach(sub -> setVersionProvider(sub, versions));
   }
 
   /** The root command of the tree {@code spec} belongs to. */

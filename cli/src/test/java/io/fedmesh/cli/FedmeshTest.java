@@ -3,6 +3,7 @@ package io.fedmesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,6 +45,24 @@ class FedmeshTest {
   }
 
   @Test
+  void versionIsAskedForOnlyWhenPrintedAndOnEveryCommand() {
+    AtomicInteger asked = new AtomicInteger();
+    CommandLine.IVersionProvider counting =
+        () -> {
+          asked.incrementAndGet();
+          return new String[] {"fedmesh test-version"};
+        };
+
+    CommandLine cl = Fedmesh.commandLine(new Fedmesh(), counting);
+    assertThat(asked).hasValue(0);
+
+    Cli.Result r = Cli.run(cl, "sidecar", "--version");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).isEqualTo("fedmesh test-version" + System.lineSeparator());
+    assertThat(asked).hasValue(1);
+  }
+
+  @Test
   void completionPrintsAScriptForFedmesh() {
     Cli.Result r = Cli.run("completion");
 
@@ -72,6 +91,49 @@ class FedmeshTest {
             "--trust-domian",
             "Possible solutions: --trust-domain")
         .contains("Try 'fedmesh ca init --help'");
+  }
+
+  @Test
+  void everyCommandIsListedUnderItsOwnName() {
+    Fedmesh.COMMANDS.forEach(
+        (name, type) ->
+            assertThat(type.getAnnotation(Command.class).name())
+                .as(type.getName())
+                .isEqualTo(name));
+    assertThat(Fedmesh.commandLine(new Fedmesh()).getSubcommands().keySet())
+        .containsExactlyElementsOf(Fedmesh.COMMANDS.keySet());
+  }
+
+  @Test
+  void aNamedCommandBuildsOnlyItselfAndBehavesTheSame() {
+    CommandLine one =
+        Fedmesh.commandLine(new Fedmesh(Cli.CLOCK, Map.of()), new VersionCommand.Provider(), "ca");
+    assertThat(one.getSubcommands()).containsOnlyKeys("ca");
+
+    for (String[] args :
+        new String[][] {
+          {"ca", "init", "--help"}, {"ca", "init", "--trust-domian", "x.local"}, {"ca", "--version"}
+        }) {
+      Cli.Result alone =
+          Cli.run(
+              Fedmesh.commandLine(
+                  new Fedmesh(Cli.CLOCK, Map.of()), new VersionCommand.Provider(), args[0]),
+              args);
+      Cli.Result whole = Cli.run(args);
+      assertThat(alone).as(String.join(" ", args)).isEqualTo(whole);
+    }
+  }
+
+  @Test
+  void unknownOrNoCommandAndCompletionSeeEveryCommand() {
+    for (String first : new String[] {null, "--help", "sidcar", "completion"}) {
+      assertThat(
+              Fedmesh.commandLine(new Fedmesh(), new VersionCommand.Provider(), first)
+                  .getSubcommands()
+                  .keySet())
+          .as(String.valueOf(first))
+          .containsExactlyElementsOf(Fedmesh.COMMANDS.keySet());
+    }
   }
 
   @Test
