@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -178,6 +179,15 @@ final class Proc implements AutoCloseable {
     return tree().map(Proc::ticksOf).sum();
   }
 
+  /**
+   * CPU time of the JVM's JIT compiler threads ({@code C1 CompilerThread*}, {@code C2
+   * CompilerThread*}) in the process and its descendants, in clock ticks; 0 for a process that is
+   * not a HotSpot JVM.
+   */
+  long compilerTicks() {
+    return tree().map(Proc::compilerTicksOf).sum();
+  }
+
   /** Resident set of the process and its descendants, in KiB. */
   long rssKib() {
     return tree().map(Proc::rssOf).sum();
@@ -189,7 +199,30 @@ final class Proc implements AutoCloseable {
   }
 
   private static long ticksOf(long pid) {
-    String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+    return ticksOf(Path.of("/proc", Long.toString(pid), "stat"));
+  }
+
+  private static long compilerTicksOf(long pid) {
+    long ticks = 0;
+    try (DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        String comm = read(task.resolve("comm"));
+        // Linux keeps 15 characters of a thread's name: "C2 CompilerThre".
+        if (comm != null && (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler"))) {
+          ticks += ticksOf(task.resolve("stat"));
+        }
+      }
+    } catch (NoSuchFileException gone) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ticks;
+  }
+
+  private static long ticksOf(Path statFile) {
+    String stat = read(statFile);
     if (stat == null) {
       return 0;
     }
