@@ -18,10 +18,17 @@ public final class SpiffeId implements Comparable<SpiffeId> {
 
   private final TrustDomain trustDomain;
   private final String path;
+  // The /ns/NS/sa/SA parts, found once: proxies ask for them on every request they record.
+  private final Optional<String> namespace;
+  private final Optional<String> serviceAccount;
 
   private SpiffeId(TrustDomain trustDomain, String path) {
     this.trustDomain = trustDomain;
     this.path = path;
+    String[] parts = path.split("/");
+    boolean k8s = parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa");
+    this.namespace = k8s ? Optional.of(parts[2]) : Optional.empty();
+    this.serviceAccount = k8s ? Optional.of(parts[4]) : Optional.empty();
   }
 
   /**
@@ -163,18 +170,12 @@ public final class SpiffeId implements Comparable<SpiffeId> {
 
   /** The namespace when the path follows {@code /ns/NS/sa/SA}. */
   public Optional<String> namespace() {
-    String[] parts = path.split("/");
-    return parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa")
-        ? Optional.of(parts[2])
-        : Optional.empty();
+    return namespace;
   }
 
   /** The service account when the path follows {@code /ns/NS/sa/SA}. */
   public Optional<String> serviceAccount() {
-    String[] parts = path.split("/");
-    return parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa")
-        ? Optional.of(parts[4])
-        : Optional.empty();
+    return serviceAccount;
   }
 
   /** Whether this ID belongs to {@code domain}. */
