@@ -115,7 +115,11 @@ public final class InboundProxy {
             // connection, then GOAWAY and close.
             .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_WINDOW)
             .setHttp2RstFloodWindowDuration(30)
-            .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+            .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS)
+            // Every write to a response happens on its connection's event loop (handlers, upstream
+            // callbacks and timers all run on the request's context), so HTTP/1.x responses are
+            // written straight to the channel instead of through Vert.x's cross-thread queue.
+            .setStrictThreadMode(true);
     server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);

@@ -214,7 +214,11 @@ public final class OutboundProxy {
         new HttpServerOptions()
             .setHttp2ClearTextEnabled(true)
             .setMaxHeaderSize(16 * 1024)
-            .setMaxInitialLineLength(8 * 1024);
+            .setMaxInitialLineLength(8 * 1024)
+            // Every write to a response happens on its connection's event loop (handlers, upstream
+            // callbacks and timers all run on the request's context), so HTTP/1.x responses are
+            // written straight to the channel instead of through Vert.x's cross-thread queue.
+            .setStrictThreadMode(true);
     server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpErrors::handleInvalidRequest);
     server.requestHandler(this::handle);
