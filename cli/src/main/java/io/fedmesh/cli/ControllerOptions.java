@@ -3,25 +3,20 @@ package io.fedmesh.cli;
 import io.fedmesh.api.v1.Node;
 import io.fedmesh.api.v1.ProxyKind;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.push.ControlledProxy;
 import io.fedmesh.proxy.push.ControllerClient;
-import io.fedmesh.proxy.push.SvidClient;
 import io.fedmesh.trust.bundle.BundleCodec;
-import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.spiffe.SpiffeId;
-import io.fedmesh.trust.svid.Svid;
-import io.fedmesh.trust.svid.SvidRenewer;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
@@ -79,17 +74,22 @@ final class ControllerOptions {
   }
 
   /** A proxy configured and identified by its controllers, running. */
-  record Pushed(
-      MeshTls tls,
-      BundleSet bundles,
-      ControllerClient client,
-      SvidRenewer renewer,
-      ProxySnapshot first)
-      implements AutoCloseable {
+  record Pushed(ControlledProxy proxy) implements AutoCloseable {
+    MeshTls tls() {
+      return proxy.tls();
+    }
+
+    ControllerClient client() {
+      return proxy.push();
+    }
+
+    ProxySnapshot first() {
+      return proxy.first();
+    }
+
     @Override
     public void close() {
-      client.close();
-      renewer.close();
+      proxy.close();
     }
   }
 
@@ -132,32 +132,21 @@ final class ControllerOptions {
         BundleCodec.parse(id.trustDomain(), Inputs.readSmallFile(caBundle), caBundle.toString());
     List<SocketAddress> mtls = addresses("--controller", controllers);
     List<SocketAddress> boot = addresses("--bootstrap", bootstrap);
-    BundleSet bundles = BundleSet.of(pinned);
-    AtomicReference<MeshTls> tls = new AtomicReference<>();
-    SvidRenewer renewer =
-        SvidRenewer.builder(
-                id,
-                SvidClient.lifecycle(
-                    vertx,
-                    boot,
-                    pinned,
-                    joinToken,
-                    mtls,
-                    tls::get,
-                    pushed -> pushed.forEach(bundles::update),
-                    Clock.systemUTC()),
-                scheduler)
-            .build();
-    Svid svid;
+    ControlledProxy.Enrolled enrolled;
     try {
-      svid = renewer.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      enrolled =
+          ControlledProxy.builder(vertx, id, pinned, joinToken, boot, mtls, scheduler)
+              .meterRegistry(registry)
+              .enroll()
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      renewer.close();
       throw new UsageException("cannot get an SVID for " + id + ": " + e.getCause().getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new UsageException(
+          "cannot get an SVID for " + id + ": no answer from " + bootstrap + " within 30s");
     }
-    MeshTls meshTls = MeshTls.builder(svid, bundles).meterRegistry(registry).build();
-    tls.set(meshTls);
-    renewer.addListener(meshTls::updateSvid);
     Node.Builder node =
         Node.newBuilder()
             .setProxyId(
@@ -171,15 +160,16 @@ final class ControllerOptions {
     if (kind == ProxyKind.PROXY_KIND_SIDECAR) {
       node.setNamespace(id.namespace().orElse("")).setWorkload(id.serviceAccount().orElse(""));
     }
-    ControllerClient client =
-        ControllerClient.builder(vertx, meshTls, bundles, node.build(), mtls, onSnapshot).build();
-    ProxySnapshot first;
     try {
-      first = client.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return enrolled
+          .connect(node.build(), onSnapshot)
+          .map(Pushed::new)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      client.close();
-      renewer.close();
-      String nack = client.state().lastNack();
+      String nack = enrolled.lastNack();
+      enrolled.close();
       throw new UsageException(
           "no config from the controllers "
               + controllers
@@ -188,7 +178,6 @@ final class ControllerOptions {
                   ? String.valueOf((e.getCause() == null ? e : e.getCause()).getMessage())
                   : "the pushed config was rejected: " + nack));
     }
-    return new Pushed(meshTls, bundles, client, renewer, first);
   }
 
   private static List<SocketAddress> addresses(String option, List<String> values) {

@@ -2,20 +2,16 @@ package io.fedmesh.cli.runner;
 
 import io.fedmesh.api.v1.Node;
 import io.fedmesh.proxy.model.ProxySnapshot;
-import io.fedmesh.proxy.push.ControllerClient;
+import io.fedmesh.proxy.push.ControlledProxy;
 import io.fedmesh.proxy.push.PushState;
-import io.fedmesh.proxy.push.SvidClient;
-import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.spiffe.SpiffeId;
-import io.fedmesh.trust.svid.SvidRenewer;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -29,14 +25,10 @@ final class ProxyControl implements AutoCloseable {
   /** How long a join token the runner issues stays good (it is used at once). */
   static final String JOIN_TOKEN_TTL = "5m";
 
-  private final MeshTls tls;
-  private final ControllerClient push;
-  private final SvidRenewer renewer;
+  private final ControlledProxy proxy;
 
-  private ProxyControl(MeshTls tls, ControllerClient push, SvidRenewer renewer) {
-    this.tls = tls;
-    this.push = push;
-    this.renewer = renewer;
+  private ProxyControl(ControlledProxy proxy) {
+    this.proxy = proxy;
   }
 
   /**
@@ -57,59 +49,35 @@ final class ProxyControl implements AutoCloseable {
     return admin
         .call(a -> a.createJoinToken(id.toString(), 1, JOIN_TOKEN_TTL))
         .compose(
-            token -> {
-              BundleSet bundles = BundleSet.of(pinned);
-              AtomicReference<MeshTls> tls = new AtomicReference<>();
-              // The first CSR goes with the join token, later ones with the current SVID.
-              SvidRenewer renewer =
-                  SvidRenewer.builder(
-                          id,
-                          SvidClient.lifecycle(
-                              vertx,
-                              plane.bootstrap(),
-                              pinned,
-                              token,
-                              plane.mtls(),
-                              tls::get,
-                              issued -> issued.forEach(bundles::update),
-                              clock),
-                          scheduler)
-                      .clock(clock)
-                      .build();
-              return Future.fromCompletionStage(renewer.start())
-                  .compose(
-                      svid -> {
-                        MeshTls meshTls = MeshTls.builder(svid, bundles).clock(clock).build();
-                        tls.set(meshTls);
-                        renewer.addListener(meshTls::updateSvid);
-                        ControllerClient push =
-                            ControllerClient.builder(
-                                    vertx, meshTls, bundles, node, plane.mtls(), onSnapshot)
-                                .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
-                                .build();
-                        ProxyControl pc = new ProxyControl(meshTls, push, renewer);
-                        return push.start().map(first -> pc).onFailure(t -> pc.close());
-                      })
-                  .onFailure(t -> renewer.close());
-            });
+            token ->
+                ControlledProxy.builder(
+                        vertx, id, pinned, token, plane.bootstrap(), plane.mtls(), scheduler)
+                    .clock(clock)
+                    .backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
+                    .enroll())
+        .compose(
+            enrolled ->
+                enrolled
+                    .connect(node, onSnapshot)
+                    .onFailure(t -> enrolled.close())
+                    .map(ProxyControl::new));
   }
 
   MeshTls tls() {
-    return tls;
+    return proxy.tls();
   }
 
   /** The snapshot in use (the last good one). */
   ProxySnapshot snapshot() {
-    return push.snapshot();
+    return proxy.push().snapshot();
   }
 
   PushState state() {
-    return push.state();
+    return proxy.push().state();
   }
 
   @Override
   public void close() {
-    renewer.close();
-    push.close();
+    proxy.close();
   }
 }
