@@ -1,6 +1,9 @@
 package io.fedmesh.sidecar;
 
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -75,16 +78,11 @@ public final class HttpRelay {
     } else if (http1) {
       resp.setChunked(true);
     }
-    cresp.handler(
-        buf -> {
-          resp.write(buf);
-          if (resp.writeQueueFull()) {
-            cresp.pause();
-            resp.drainHandler(v -> cresp.resume());
-          }
-        });
+    ResponseBody body = new ResponseBody(cresp, resp, Vertx.currentContext());
+    cresp.handler(body::chunk);
     cresp.exceptionHandler(
         err -> {
+          body.discard();
           onError.run();
           resp.reset();
         });
@@ -94,9 +92,78 @@ public final class HttpRelay {
           if (trailers != null && !trailers.isEmpty()) {
             resp.trailers().addAll(trailers);
           }
-          resp.end();
+          body.end();
           onEnd.run();
         });
+  }
+
+  /**
+   * The body of a relayed response, written once per event-loop task: chunks that arrive in one
+   * task are written together at its end, and when the end arrives in the same task as the last
+   * chunk, headers, data and end go out as one write ({@code end(chunk)}). Over HTTP/2 each
+   * separate write was its own frame and system call — about four writes per request and sidecar
+   * instead of two. A streaming response loses nothing: a chunk waits only for the task it came in
+   * to finish.
+   */
+  private static final class ResponseBody {
+    private final HttpClientResponse cresp;
+    private final HttpServerResponse resp;
+    private final Context context;
+    private Buffer pending;
+    private boolean flushQueued;
+    private boolean done;
+
+    ResponseBody(HttpClientResponse cresp, HttpServerResponse resp, Context context) {
+      this.cresp = cresp;
+      this.resp = resp;
+      this.context = context;
+    }
+
+    void chunk(Buffer buf) {
+      if (context == null) { // not on a Vert.x context (never on the listeners' paths)
+        write(buf);
+        return;
+      }
+      pending = pending == null ? buf : pending.appendBuffer(buf);
+      if (!flushQueued) {
+        flushQueued = true;
+        context.runOnContext(v -> flush());
+      }
+    }
+
+    private void flush() {
+      flushQueued = false;
+      if (done || pending == null) {
+        return;
+      }
+      Buffer buf = pending;
+      pending = null;
+      write(buf);
+    }
+
+    private void write(Buffer buf) {
+      resp.write(buf);
+      if (resp.writeQueueFull()) {
+        cresp.pause();
+        resp.drainHandler(v -> cresp.resume());
+      }
+    }
+
+    void end() {
+      done = true;
+      Buffer buf = pending;
+      pending = null;
+      if (buf == null) {
+        resp.end();
+      } else {
+        resp.end(buf);
+      }
+    }
+
+    void discard() {
+      done = true;
+      pending = null;
+    }
   }
 
   /**
