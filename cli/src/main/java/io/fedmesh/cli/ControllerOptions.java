@@ -4,11 +4,9 @@ import io.fedmesh.api.v1.Node;
 import io.fedmesh.api.v1.ProxyKind;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.push.ControlledProxy;
-import io.fedmesh.proxy.push.ControllerClient;
 import io.fedmesh.trust.bundle.BundleCodec;
 import io.fedmesh.trust.bundle.TrustBundle;
 import io.fedmesh.trust.spiffe.SpiffeId;
-import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
@@ -73,31 +71,11 @@ final class ControllerOptions {
         || caBundle != null;
   }
 
-  /** A proxy configured and identified by its controllers, running. */
-  record Pushed(ControlledProxy proxy) implements AutoCloseable {
-    MeshTls tls() {
-      return proxy.tls();
-    }
-
-    ControllerClient client() {
-      return proxy.push();
-    }
-
-    ProxySnapshot first() {
-      return proxy.first();
-    }
-
-    @Override
-    public void close() {
-      proxy.close();
-    }
-  }
-
   /**
    * Bootstraps the SVID, starts its renewal, opens the push stream and waits for the first snapshot
    * (bounded).
    */
-  Pushed start(
+  ControlledProxy start(
       Vertx vertx,
       ProxyKind kind,
       ScheduledExecutorService scheduler,
@@ -163,7 +141,6 @@ final class ControllerOptions {
     try {
       return enrolled
           .connect(node.build(), onSnapshot)
-          .map(Pushed::new)
           .toCompletionStage()
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS);

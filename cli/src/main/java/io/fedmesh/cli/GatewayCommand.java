@@ -101,7 +101,7 @@ final class GatewayCommand implements Callable<Integer> {
         configSource = watcher;
         first = watcher.current();
       } else {
-        ControllerOptions.Pushed p =
+        io.fedmesh.proxy.push.ControlledProxy p =
             controller.start(
                 vertx,
                 io.fedmesh.api.v1.ProxyKind.PROXY_KIND_GATEWAY,
@@ -109,7 +109,7 @@ final class GatewayCommand implements Callable<Integer> {
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
                 apply);
         configSource = p;
-        first = p.client().snapshot();
+        first = p.push().snapshot();
       }
       EastWestGateway g =
           SidecarCommand.await(
@@ -122,8 +122,9 @@ final class GatewayCommand implements Callable<Integer> {
                   .start(vertx));
       gateway.set(g);
       // A push that landed between the first snapshot and the gateway's start.
-      if (configSource instanceof ControllerOptions.Pushed p && p.client().snapshot() != first) {
-        g.update(p.client().snapshot());
+      if (configSource instanceof io.fedmesh.proxy.push.ControlledProxy p
+          && p.push().snapshot() != first) {
+        g.update(p.push().snapshot());
       }
       return new Running(vertx, g, configSource, scheduler);
     } catch (Exception e) {

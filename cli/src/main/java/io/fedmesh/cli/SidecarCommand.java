@@ -288,13 +288,13 @@ final class SidecarCommand implements Callable<Integer> {
       MeshTls tls;
       java.util.function.Supplier<io.fedmesh.proxy.push.PushState> pushState = null;
       if (pushed) {
-        ControllerOptions.Pushed p =
+        io.fedmesh.proxy.push.ControlledProxy p =
             controller.start(
                 vertx, io.fedmesh.api.v1.ProxyKind.PROXY_KIND_SIDECAR, scheduler, registry, apply);
         configSource = p;
         snapshot.compareAndSet(null, p.first());
         tls = p.tls();
-        pushState = p.client()::state;
+        pushState = p.push()::state;
       } else {
         if (config == null || svidDir == null) {
           throw new UsageException("--config and --svid go together");

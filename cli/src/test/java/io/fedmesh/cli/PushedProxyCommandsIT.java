@@ -7,6 +7,7 @@ import io.fedmesh.controller.ca.CatalogJoinTokens;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.proxy.model.ServiceName;
+import io.fedmesh.proxy.push.ControlledProxy;
 import io.fedmesh.proxy.push.SystemIdentities;
 import io.fedmesh.testing.FreePorts;
 import io.fedmesh.trust.bundle.BundleCodec;
@@ -110,9 +111,9 @@ class PushedProxyCommandsIT {
                 "--admin",
                 "127.0.0.1:0"));
     try (SidecarCommand.Running running = cmd.start()) {
-      ControllerOptions.Pushed pushed = (ControllerOptions.Pushed) running.configSource();
+      ControlledProxy pushed = (ControlledProxy) running.configSource();
       assertThat(pushed.tls().currentSvid().id().toString()).isEqualTo(id);
-      assertThat(pushed.client().state().connected()).isTrue();
+      assertThat(pushed.push().state().connected()).isTrue();
       assertThat(pushed.first().service(new ServiceName("cart", "shop"))).isPresent();
     }
   }

@@ -64,11 +64,6 @@ public final class ControlledProxy implements AutoCloseable {
     return enrolled.tls;
   }
 
-  /** The bundles: the pinned one and those the controllers push. */
-  public BundleSet bundles() {
-    return enrolled.bundles;
-  }
-
   /** The push stream. */
   public ControllerClient push() {
     return push;
@@ -107,8 +102,8 @@ public final class ControlledProxy implements AutoCloseable {
 
     /**
      * Opens the push stream as {@code node} (once); completes once the first snapshot is applied
-     * ({@code onSnapshot} hears of it and every later one). When all that came was config this
-     * proxy NACKed, the failure says so with the reason. Renewal goes on, and the stream keeps
+     * ({@code onSnapshot} hears of it and every later one): while only config this proxy NACKs
+     * comes, it stays pending ({@link #lastNack} says why). Renewal goes on, and the stream keeps
      * trying, until this is closed.
      */
     public Future<ControlledProxy> connect(Node node, Consumer<ProxySnapshot> onSnapshot) {
@@ -121,17 +116,7 @@ public final class ControlledProxy implements AutoCloseable {
       if (!push.compareAndSet(null, client)) {
         throw new IllegalStateException("connect was called already");
       }
-      return client
-          .start()
-          .map(first -> new ControlledProxy(this, client, first))
-          .recover(
-              t -> {
-                String nack = client.state().lastNack();
-                return Future.failedFuture(
-                    nack.isEmpty()
-                        ? t
-                        : new IllegalStateException("the pushed config was rejected: " + nack, t));
-              });
+      return client.start().map(first -> new ControlledProxy(this, client, first));
     }
 
     /**
