@@ -125,26 +125,19 @@ public final class Fedmesh {
   }
 
   /**
-   * {@link #commandLine(Fedmesh)} with {@code versions} answering {@code --version} on every
-   * command. The provider is set on each command after the tree is built, not named in the
-   * annotation: picocli asks an inherited provider for its lines while it adds each subcommand, and
-   * ours loads the TLS engine to say whether BoringSSL is there, which cost every command (the
-   * sidecar included) about a quarter of a second at start.
-   */
-  static CommandLine commandLine(Fedmesh root, IVersionProvider versions) {
-    return commandLine(root, versions, null);
-  }
-
-  /**
-   * {@link #commandLine(Fedmesh, IVersionProvider)} for a command line whose first argument is
-   * {@code first} (null: none): when it names a command, only that command is added (except {@code
-   * completion}, which needs them all), else every command, so {@code fedmesh --help} and a
-   * mistyped command name see the whole list. Whatever {@code first} is, the arguments parse and
-   * run exactly as with the whole tree.
+   * {@link #commandLine(Fedmesh)} for a command line whose first argument is {@code first} (null:
+   * none), with {@code versions} answering {@code --version} on every command. When {@code first}
+   * names a command, only that command is added (except {@code completion}, which needs them all),
+   * else every command, so {@code fedmesh --help} and a mistyped command name see the whole list;
+   * whatever {@code first} is, the arguments parse and run exactly as with the whole tree. The
+   * provider is set on each command after the tree is built, not named in the annotation: picocli
+   * asks an inherited provider for its lines while it adds each subcommand, and ours loads the TLS
+   * engine to say whether BoringSSL is there, which cost every command (the sidecar included) about
+   * a quarter of a second at start.
    */
   static CommandLine commandLine(Fedmesh root, IVersionProvider versions, String first) {
     CommandLine cl = new CommandLine(root);
-    Class<?> only = COMPLETION.equals(first) || first == null ? null : COMMANDS.get(first);
+    Class<?> only = COMPLETION.equals(first) ? null : COMMANDS.get(first);
     if (only != null) {
       cl.addSubcommand(first, only);
     } else {

@@ -53,7 +53,7 @@ class FedmeshTest {
           return new String[] {"fedmesh test-version"};
         };
 
-    CommandLine cl = Fedmesh.commandLine(new Fedmesh(), counting);
+    CommandLine cl = Fedmesh.commandLine(new Fedmesh(), counting, null);
     assertThat(asked).hasValue(0);
 
     Cli.Result r = Cli.run(cl, "sidecar", "--version");
