@@ -1,5 +1,7 @@
 package io.fedmesh.controller;
 
+import io.fedmesh.controller.catalog.PortEntry;
+import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.testing.FreePorts;
 import io.fedmesh.trust.ca.CertificateAuthority;
 import io.fedmesh.trust.spiffe.TrustDomain;
@@ -77,6 +79,22 @@ public final class ControllerFixture implements AutoCloseable {
 
   public FederationController first() {
     return replicas.get(0);
+  }
+
+  /**
+   * Writes service {@code namespace/name} to the catalog: one HTTP port, 9080, served by the
+   * workload of the same name in this cluster's trust domain.
+   */
+  public void putService(String namespace, String name, boolean exported) {
+    first()
+        .catalog()
+        .putService(
+            new ServiceEntry(
+                namespace,
+                name,
+                List.of(new PortEntry("http", 9080, "http")),
+                List.of(ca.trustDomain().workload(namespace, name).toString()),
+                exported));
   }
 
   static <T> T await(Future<T> f) throws Exception {

@@ -11,8 +11,6 @@ import io.fedmesh.controller.ca.CatalogJoinTokens;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.EndpointEntry;
 import io.fedmesh.controller.catalog.PolicyEntry;
-import io.fedmesh.controller.catalog.PortEntry;
-import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.push.ControlledProxy;
@@ -61,13 +59,7 @@ class ControlledProxyIT {
   }
 
   private static void service(String ns, String name) {
-    catalog.putService(
-        new ServiceEntry(
-            ns,
-            name,
-            List.of(new PortEntry("http", 9080, "http")),
-            List.of(fixture.ca.trustDomain().workload(ns, name).toString()),
-            false));
+    fixture.putService(ns, name, false);
     catalog.putEndpoint(
         new EndpointEntry(ns, name, name + "-1", "127.0.0.1", 15006, "cp-it", "cp-it-a", 1, true));
   }

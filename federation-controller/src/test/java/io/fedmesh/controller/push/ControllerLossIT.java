@@ -7,8 +7,6 @@ import io.fedmesh.controller.ControllerFixture;
 import io.fedmesh.controller.TestProxy;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.EndpointEntry;
-import io.fedmesh.controller.catalog.PortEntry;
-import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
@@ -23,7 +21,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -66,13 +63,7 @@ class ControllerLossIT {
                   .build()
                   .start());
       Catalog catalog = fixture.first().catalog();
-      catalog.putService(
-          new ServiceEntry(
-              "default",
-              "reviews",
-              List.of(new PortEntry("http", 9080, "http")),
-              List.of("spiffe://loss-it.fedmesh.local/ns/default/sa/reviews"),
-              false));
+      fixture.putService("default", "reviews", false);
       catalog.putEndpoint(
           new EndpointEntry(
               "default",

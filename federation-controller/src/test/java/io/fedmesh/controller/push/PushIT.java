@@ -17,7 +17,6 @@ import io.fedmesh.controller.catalog.LocalityCount;
 import io.fedmesh.controller.catalog.PolicyEntry;
 import io.fedmesh.controller.catalog.PortEntry;
 import io.fedmesh.controller.catalog.ProxyEntry;
-import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.ServiceName;
@@ -52,13 +51,7 @@ class PushIT {
   }
 
   private static void service(String ns, String name, boolean exported) {
-    catalog.putService(
-        new ServiceEntry(
-            ns,
-            name,
-            List.of(new PortEntry("http", 9080, "http")),
-            List.of(fixture.ca.trustDomain().workload(ns, name).toString()),
-            exported));
+    fixture.putService(ns, name, exported);
   }
 
   private static void endpoint(String ns, String svc, String id, String zone) {

@@ -8,11 +8,8 @@ import io.fedmesh.controller.FederationController;
 import io.fedmesh.controller.TestProxy;
 import io.fedmesh.controller.catalog.Catalog;
 import io.fedmesh.controller.catalog.EndpointEntry;
-import io.fedmesh.controller.catalog.PortEntry;
-import io.fedmesh.controller.catalog.ServiceEntry;
 import io.fedmesh.proxy.model.ServiceName;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -25,13 +22,7 @@ class ReplicaFailoverIT {
     try (ControllerFixture fixture = ControllerFixture.start("failover-it", 2, b -> {});
         TestProxy proxy = TestProxy.sidecar(fixture, "shop", "frontend")) {
       Catalog catalog = fixture.first().catalog();
-      catalog.putService(
-          new ServiceEntry(
-              "shop",
-              "cart",
-              List.of(new PortEntry("http", 9080, "http")),
-              List.of("spiffe://failover-it.fedmesh.local/ns/shop/sa/cart"),
-              false));
+      fixture.putService("shop", "cart", false);
       for (int i = 1; i <= 20; i++) {
         catalog.putEndpoint(
             new EndpointEntry(
