@@ -63,6 +63,7 @@ public final class ListenerGuards {
     ChannelHandlerContext codec = pipeline.context(Http2ConnectionHandler.class);
     if (codec != null) {
       Http2ProgressGuard.install((Http2ConnectionHandler) codec.handler(), codec, onAbuse);
+      Http2Flushes.install(conn);
     } else if (pipeline.get(H2C_UPGRADE) == null
         && pipeline.get(HTTP_DECODER) instanceof VertxHttpRequestDecoder) {
       pipeline.replace(HTTP_DECODER, HTTP_DECODER, new StrictRequestDecoder(options));

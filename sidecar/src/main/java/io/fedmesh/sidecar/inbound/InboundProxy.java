@@ -2,6 +2,7 @@ package io.fedmesh.sidecar.inbound;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.sidecar.Http2Flushes;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.ListenerGuards;
@@ -98,11 +99,15 @@ public final class InboundProxy {
         vertx.createHttpClient(
             new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
     h2 =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setProtocolVersion(HttpVersion.HTTP_2)
-                .setHttp2ClearTextUpgrade(false),
-            new PoolOptions().setHttp2MaxSize(4));
+        vertx
+            .httpClientBuilder()
+            .with(
+                new HttpClientOptions()
+                    .setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false))
+            .with(new PoolOptions().setHttp2MaxSize(4))
+            .withConnectHandler(Http2Flushes::install)
+            .build();
     appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
         tls.configureServer(new HttpServerOptions())

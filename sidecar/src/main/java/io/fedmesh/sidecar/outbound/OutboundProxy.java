@@ -13,6 +13,7 @@ import io.fedmesh.proxy.routing.PickContext;
 import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
+import io.fedmesh.sidecar.Http2Flushes;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.ListenerGuards;
@@ -134,12 +135,16 @@ public final class OutboundProxy {
     }
 
     private HttpClient pool(HttpVersion version) {
-      return vertx.createHttpClient(
-          MeshClients.upstream(tls, service.identities(), version),
-          new PoolOptions()
-              .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
-              .setHttp2MaxSize(4)
-              .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()));
+      return vertx
+          .httpClientBuilder()
+          .with(MeshClients.upstream(tls, service.identities(), version))
+          .with(
+              new PoolOptions()
+                  .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
+                  .setHttp2MaxSize(4)
+                  .setMaxWaitQueueSize(policy.circuitBreaker().maxPendingRequests()))
+          .withConnectHandler(Http2Flushes::install)
+          .build();
     }
 
     /**
