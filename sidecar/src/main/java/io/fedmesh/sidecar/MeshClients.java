@@ -18,8 +18,8 @@ public final class MeshClients {
 
   /**
    * HTTP client options for mTLS with {@code tls}'s SVID to a server presenting one of {@code
-   * serverIds}: HTTP/2 by ALPN (HTTP/1.1 if the server offers only that), the SNI always sent (a
-   * gateway routes by it), connections kept alive.
+   * serverIds}: HTTP/2 by ALPN (HTTP/1.1 if the server offers only that) with the sidecar's {@link
+   * Http2Windows}, the SNI always sent (a gateway routes by it), connections kept alive.
    */
   public static HttpClientOptions upstream(MeshTls tls, Collection<SpiffeId> serverIds) {
     return upstream(tls, serverIds, HttpVersion.HTTP_2);
@@ -34,7 +34,7 @@ public final class MeshClients {
       MeshTls tls, Collection<SpiffeId> serverIds, HttpVersion version) {
     Set<SpiffeId> ids = Set.copyOf(serverIds);
     HttpClientOptions options =
-        new HttpClientOptions()
+        Http2Windows.on(new HttpClientOptions())
             .setProtocolVersion(version)
             .setUseAlpn(true)
             .setForceSni(true)

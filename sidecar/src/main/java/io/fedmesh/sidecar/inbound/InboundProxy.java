@@ -3,6 +3,7 @@ package io.fedmesh.sidecar.inbound;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.Locality;
 import io.fedmesh.sidecar.Http2Flushes;
+import io.fedmesh.sidecar.Http2Windows;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.ListenerGuards;
@@ -102,7 +103,7 @@ public final class InboundProxy {
         vertx
             .httpClientBuilder()
             .with(
-                new HttpClientOptions()
+                Http2Windows.on(new HttpClientOptions())
                     .setProtocolVersion(HttpVersion.HTTP_2)
                     .setHttp2ClearTextUpgrade(false))
             .with(new PoolOptions().setHttp2MaxSize(4))
@@ -110,7 +111,7 @@ public final class InboundProxy {
             .build();
     appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
-        tls.configureServer(new HttpServerOptions())
+        tls.configureServer(Http2Windows.on(new HttpServerOptions()))
             .setUseAlpn(true)
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setMaxHeaderSize(16 * 1024)

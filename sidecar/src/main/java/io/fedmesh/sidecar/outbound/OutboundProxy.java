@@ -14,6 +14,7 @@ import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.Http2Flushes;
+import io.fedmesh.sidecar.Http2Windows;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.ListenerGuards;
@@ -216,7 +217,7 @@ public final class OutboundProxy {
   /** Starts listening (HTTP/1.1 and h2c); completes with the bound port. */
   public Future<Integer> start() {
     HttpServerOptions options =
-        new HttpServerOptions()
+        Http2Windows.on(new HttpServerOptions())
             .setHttp2ClearTextEnabled(true)
             .setMaxHeaderSize(16 * 1024)
             .setMaxInitialLineLength(8 * 1024)

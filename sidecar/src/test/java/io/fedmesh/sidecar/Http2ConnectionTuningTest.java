@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -34,9 +36,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * What {@link Http2Flushes} changes on a real Vert.x HTTP/2 connection: responses written in one
  * event-loop task outside a read of their connection (what a relay does) leave in one flush, and a
- * lone deferred flush still goes out with nothing else happening.
+ * lone deferred flush still goes out with nothing else happening; and that {@link Http2Windows}
+ * reach both ends of a connection.
  */
-class Http2FlushesTest {
+class Http2ConnectionTuningTest {
   private static final int STREAMS = 8;
 
   private Vertx vertx;
@@ -138,6 +141,39 @@ class Http2FlushesTest {
     assertThat(TestCalls.statusAndBody(vertx, http1Client, ro)).isEqualTo("200 ok");
     assertThat(handlers(http1.get())).doesNotContain(Http2Flushes.NAME);
     assertThat(handlers(serverConnection.get())).doesNotContain(Http2Flushes.NAME);
+  }
+
+  @Test
+  void bothEndsAdvertiseTheSidecarWindows() throws Exception {
+    server =
+        vertx
+            .createHttpServer(
+                Http2Windows.on(new HttpServerOptions()).setHost("127.0.0.1").setPort(0))
+            .connectionHandler(serverConnection::set)
+            .requestHandler(request -> request.response().end("ok"));
+    int port = server.listen().await(10, TimeUnit.SECONDS).actualPort();
+    AtomicReference<HttpConnection> clientConnection = new AtomicReference<>();
+    client =
+        vertx
+            .httpClientBuilder()
+            .with(Http2Windows.on(h2cOptions()))
+            .withConnectHandler(clientConnection::set)
+            .build();
+    callConcurrently(port, 1);
+
+    for (HttpConnection end : List.of(serverConnection.get(), clientConnection.get())) {
+      // What the other end was told: the initial window of each stream ...
+      HttpConnection other =
+          end == serverConnection.get() ? clientConnection.get() : serverConnection.get();
+      assertThat(other.remoteSettings().getInitialWindowSize())
+          .isEqualTo(Http2Windows.STREAM_WINDOW);
+      // ... and what this end lets the whole connection receive.
+      Http2Connection h2 =
+          ((Http2ConnectionHandler) pipeline(end).context(Http2ConnectionHandler.class).handler())
+              .connection();
+      assertThat(h2.local().flowController().initialWindowSize(h2.connectionStream()))
+          .isEqualTo(Http2Windows.CONNECTION_WINDOW);
+    }
   }
 
   private int listen(boolean coalescing, io.vertx.core.Handler<HttpServerRequest> handler)
