@@ -6,6 +6,8 @@ import io.fedmesh.sidecar.tracing.TracingOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,6 +114,23 @@ class ProxyCommandsTest {
     assertThat(o.otlpEndpoint()).isEmpty();
     assertThat(o.sampleRatio()).isEqualTo(TracingOptions.DEFAULT_SAMPLE_RATIO);
     assertThat(o.propagation()).isEqualTo(TracingOptions.DEFAULT_PROPAGATION);
+  }
+
+  @Test
+  void sidecarUpgradesHttp1UnlessToldNotTo() {
+    assertThat(parsedSidecar().upgradeHttp1).isTrue();
+    assertThat(parsedSidecar("--upgrade-http1").upgradeHttp1).isTrue();
+    assertThat(parsedSidecar("--no-upgrade-http1").upgradeHttp1).isFalse();
+  }
+
+  /** A sidecar command parsed from its required options and {@code more}. */
+  private static SidecarCommand parsedSidecar(String... more) {
+    List<String> args = new ArrayList<>(List.of("--config", "p.yaml", "--svid", "d"));
+    args.addAll(List.of("--app-port", "8080"));
+    args.addAll(List.of(more));
+    SidecarCommand cmd = new SidecarCommand();
+    new picocli.CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+    return cmd;
   }
 
   @Test
