@@ -85,15 +85,12 @@ final class SidecarCommand implements Callable<Integer> {
 
   @Option(
       names = "--upgrade-http1",
-      negatable = true,
-      defaultValue = "true",
-      fallbackValue = "true",
       description =
           "Send the app's HTTP/1.x requests upstream as HTTP/2 streams on a few multiplexed"
-              + " connections (default, as Linkerd does; more throughput under load). With"
-              + " --no-upgrade-http1: HTTP/1.1 on kept-alive connections, one request at a time"
-              + " each (Istio's default), slightly less CPU per request at low rates. HTTP/2 and"
-              + " gRPC always go as HTTP/2.")
+              + " connections, as Linkerd does: more throughput under load, fewer connections"
+              + " through the gateways. Default: HTTP/1.1 on kept-alive connections (Istio's"
+              + " default), less CPU per request at low rates. HTTP/2 and gRPC always go as"
+              + " HTTP/2.")
   boolean upgradeHttp1;
 
   @Option(

@@ -117,10 +117,9 @@ class ProxyCommandsTest {
   }
 
   @Test
-  void sidecarUpgradesHttp1UnlessToldNotTo() {
-    assertThat(parsedSidecar().upgradeHttp1).isTrue();
+  void sidecarUpgradesHttp1OnlyWhenAsked() {
+    assertThat(parsedSidecar().upgradeHttp1).isFalse();
     assertThat(parsedSidecar("--upgrade-http1").upgradeHttp1).isTrue();
-    assertThat(parsedSidecar("--no-upgrade-http1").upgradeHttp1).isFalse();
   }
 
   /** A sidecar command parsed from its required options and {@code more}. */

@@ -14,10 +14,11 @@ import io.vertx.core.net.impl.ConnectionBase;
  * reading at the time. A relay writes to one connection while reading another: the responses to
  * eight streams arriving in one read of the upstream connection became eight flushes of the
  * downstream one — eight TLS records, eight {@code write} system calls. With Netty's {@link
- * FlushConsolidationHandler} before the codec, a flush outside a read of this connection is put off
- * to the end of the current event-loop task, and the frames written until then leave in one TLS
- * record and one system call; a flush during a read waits for the read to complete. Nothing waits
- * for a timer or for more data: the delay is at most the rest of the task that wrote.
+ * FlushConsolidationHandler} before the codec, a flush outside a read of this connection becomes a
+ * task submitted to the connection's event loop, and the frames written until it runs leave in one
+ * TLS record and one system call; a flush during a read waits for the read to complete. Nothing
+ * waits for a timer or for more data: the flush runs after the tasks and I/O already in hand on
+ * that event loop (GOAWAY, close and writability changes flush at once).
  *
  * <p>For the sidecar's own packages; no compatibility promise.
  */

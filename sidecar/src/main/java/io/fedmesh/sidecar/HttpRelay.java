@@ -72,8 +72,10 @@ public final class HttpRelay {
         resp.headers().add(h.getKey(), h.getValue());
       }
     }
+    // The length goes on over HTTP/2 too (RFC 9113 8.1.1 allows it; the receiving codec checks it
+    // against the DATA), so that the next HTTP/1.x hop can frame the body by it, HEAD included.
     String length = cresp.getHeader("content-length");
-    if (http1 && length != null) {
+    if (length != null) {
       resp.putHeader("content-length", length);
     } else if (http1) {
       resp.setChunked(true);

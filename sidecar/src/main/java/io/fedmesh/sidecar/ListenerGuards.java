@@ -32,13 +32,13 @@ public final class ListenerGuards {
   public static final String NO_PROGRESS = "no_progress";
 
   /**
-   * Bytes an HTTP/2 client may send without the codec completing a frame: 4 MiB, 9 bytes an empty
-   * CONTINUATION frame, so at most about 466,000 of them. Far above any honest gap: Netty cuts a
+   * Bytes an HTTP/2 client may send without the codec completing a frame: 1 MiB, 9 bytes an empty
+   * CONTINUATION frame, so at most about 116,000 of them. Far above any honest gap: Netty cuts a
    * header block at 1.25 times the header list limit (8 KiB by default), a frame is at most 16 KiB
    * (the listeners' SETTINGS_MAX_FRAME_SIZE), and DATA for streams already reset stops within the
-   * connection's window ({@link Http2Windows#CONNECTION_WINDOW}, a quarter of this).
+   * client's stream window (64 KiB each: the listeners keep HTTP/2's default windows).
    */
-  public static final long MAX_BYTES_WITHOUT_PROGRESS = 4L * Http2Windows.CONNECTION_WINDOW;
+  public static final long MAX_BYTES_WITHOUT_PROGRESS = 1 << 20;
 
   private static final String HTTP_DECODER = "httpDecoder";
   private static final String H2C_UPGRADE = "h2c";

@@ -111,7 +111,7 @@ public final class InboundProxy {
             .build();
     appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
-        tls.configureServer(Http2Windows.on(new HttpServerOptions()))
+        tls.configureServer(new HttpServerOptions())
             .setUseAlpn(true)
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setMaxHeaderSize(16 * 1024)

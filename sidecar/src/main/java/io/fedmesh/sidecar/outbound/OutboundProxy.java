@@ -14,7 +14,6 @@ import io.fedmesh.proxy.routing.RetryBudget;
 import io.fedmesh.proxy.routing.RetryDecision;
 import io.fedmesh.proxy.routing.UpstreamFailure;
 import io.fedmesh.sidecar.Http2Flushes;
-import io.fedmesh.sidecar.Http2Windows;
 import io.fedmesh.sidecar.HttpErrors;
 import io.fedmesh.sidecar.HttpRelay;
 import io.fedmesh.sidecar.ListenerGuards;
@@ -150,9 +149,9 @@ public final class OutboundProxy {
 
     /**
      * The pool for a request that came from the app as {@code version}: HTTP/2 (h2c, gRPC) goes
-     * upstream as HTTP/2, and so does HTTP/1.x (Linkerd's default; both share one pool) unless
-     * {@link Builder#upgradeHttp1ToHttp2} was turned off, when HTTP/1.x goes as HTTP/1.1 on
-     * kept-alive connections (Istio's default, {@code h2UpgradePolicy: DO_NOT_UPGRADE}).
+     * upstream as HTTP/2, HTTP/1.x as HTTP/1.1 on kept-alive connections (Istio's default, {@code
+     * h2UpgradePolicy: DO_NOT_UPGRADE}) unless {@link Builder#upgradeHttp1ToHttp2} asked for HTTP/2
+     * (Linkerd's way), when both are the same pool.
      */
     HttpClient clientFor(HttpVersion version) {
       return version == HttpVersion.HTTP_2 ? client : http1Client;
@@ -216,7 +215,7 @@ public final class OutboundProxy {
   /** Starts listening (HTTP/1.1 and h2c); completes with the bound port. */
   public Future<Integer> start() {
     HttpServerOptions options =
-        Http2Windows.on(new HttpServerOptions())
+        new HttpServerOptions()
             .setHttp2ClearTextEnabled(true)
             .setMaxHeaderSize(16 * 1024)
             .setMaxInitialLineLength(8 * 1024)
@@ -454,6 +453,13 @@ public final class OutboundProxy {
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
                 span.beforeTry(creq.headers(), e, retries);
                 Future<HttpClientResponse> sent;
+                if (body != null
+                    && creq.version() == HttpVersion.HTTP_2
+                    && req.version() != HttpVersion.HTTP_2) {
+                  // An HTTP/1.x request's length (0 without a body) goes on over HTTP/2, so that
+                  // an HTTP/1.1 app behind the next sidecar gets it framed by length, not chunked.
+                  creq.putHeader("content-length", Integer.toString(body.length()));
+                }
                 if (body != null && body.length() == 0 && creq.version() == HttpVersion.HTTP_2) {
                   // HEADERS with END_STREAM; send(empty buffer) would add an empty DATA frame.
                   sent = creq.send();
@@ -658,7 +664,7 @@ public final class OutboundProxy {
     private SidecarTracing tracing;
     private int maxBufferedBody = DEFAULT_MAX_BUFFERED_BODY;
     private EndpointProber prober;
-    private boolean upgradeHttp1 = true;
+    private boolean upgradeHttp1;
 
     Builder(Vertx vertx, MeshTls tls, Supplier<ProxySnapshot> snapshots) {
       this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -710,12 +716,13 @@ public final class OutboundProxy {
 
     /**
      * Whether HTTP/1.x requests from the app go upstream as HTTP/2 streams multiplexed on a few
-     * connections (the default, as Linkerd does; Istio's {@code h2UpgradePolicy: UPGRADE}) or as
-     * HTTP/1.1 on kept-alive connections, one request at a time each ({@code DO_NOT_UPGRADE}).
+     * connections (Linkerd's way; Istio's {@code h2UpgradePolicy: UPGRADE}) instead of HTTP/1.1 on
+     * kept-alive connections, one request at a time each (the default, {@code DO_NOT_UPGRADE}).
      * Upgrading needs far fewer connections and TLS sessions through the gateways, and under load
-     * the frames of many requests share TLS records and system calls: maximum throughput +40 % on
-     * small requests across clusters; at low rates, where nothing is shared, it costs about 15 %
-     * more CPU per request (bench/README.md, "Tuning log").
+     * requests in flight together share TLS records and system calls (maximum throughput about +40
+     * % on small requests across clusters); at low rates it costs about 15 % more CPU per request,
+     * and cancelled requests become stream resets on shared connections, which a peer's reset-flood
+     * limit counts per connection (bench/README.md, "Tuning log", fourth round).
      */
     public Builder upgradeHttp1ToHttp2(boolean upgrade) {
       this.upgradeHttp1 = upgrade;

@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * app → outbound sidecar → mTLS → inbound sidecar → app, in one cluster with two zones, on loopback
@@ -214,6 +216,83 @@ class OutboundProxyIT {
     assertThat(call(app, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
     assertThat(call(app, HttpMethod.POST, host, "x")).isEqualTo("200 HTTP_2");
     assertThat(call(h2cApp, HttpMethod.GET, host, "")).isEqualTo("200 HTTP_2");
+  }
+
+  /**
+   * HTTP/1.1 apps on both ends of an upgraded (HTTP/2) hop see HTTP/1.1 framing as if the hop were
+   * HTTP/1.1: a bodiless GET arrives with no chunked encoding, and a response's Content-Length
+   * survives — for a body written in several pieces and for HEAD.
+   */
+  @ParameterizedTest(name = "upgradeHttp1={0}")
+  @ValueSource(booleans = {true, false})
+  void http1AppsKeepTheirFramingAcrossTheHop(boolean upgradeHttp1) throws Exception {
+    int size = 200 * 1024;
+    Buffer piece = Buffer.buffer(new byte[size / 4]);
+    AtomicReference<String> framing = new AtomicReference<>();
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req -> {
+                          framing.set(
+                              "te="
+                                  + req.getHeader("transfer-encoding")
+                                  + " cl="
+                                  + req.getHeader("content-length"));
+                          var resp = req.response().putHeader("content-length", "" + size);
+                          if (req.method() == HttpMethod.HEAD) {
+                            resp.end();
+                            return;
+                          }
+                          // Four writes, apart in time: the body crosses the hop in pieces.
+                          resp.write(piece);
+                          vertx.setTimer(5, t1 -> resp.write(piece));
+                          vertx.setTimer(10, t2 -> resp.write(piece));
+                          vertx.setTimer(15, t3 -> resp.end(piece));
+                        })
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    InboundProxy inbound = InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build();
+    int inboundPort = await(inbound.start());
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local("reviews-f", "127.0.0.1", inboundPort, ZONE_A)),
+            List.of(REVIEWS)));
+    outboundPort = startOutbound(upgradeHttp1);
+
+    for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+      RequestOptions ro =
+          new RequestOptions()
+              .setMethod(method)
+              .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+              .setHost("reviews.default.svc.cluster.local")
+              .setPort(9080)
+              .setURI("/big");
+      String seen =
+          TestCalls.call(
+              vertx,
+              ro,
+              () ->
+                  app.request(ro)
+                      .compose(r -> r.send())
+                      .compose(
+                          r ->
+                              r.body()
+                                  .map(
+                                      b ->
+                                          r.statusCode()
+                                              + " cl="
+                                              + r.getHeader("content-length")
+                                              + " te="
+                                              + r.getHeader("transfer-encoding")
+                                              + " bytes="
+                                              + b.length())));
+      int bytes = method == HttpMethod.HEAD ? 0 : size;
+      assertThat(seen).as(method.name()).isEqualTo("200 cl=" + size + " te=null bytes=" + bytes);
+      assertThat(framing.get()).as("at the app, " + method).startsWith("te=null ");
+    }
   }
 
   @Test
