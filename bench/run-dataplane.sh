@@ -6,6 +6,7 @@
 # Usage: [JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64] bench/run-dataplane.sh \
 #          [--smoke] [--rates 1000,5000] [--repeats 5] [--duration 10s] [--connections 16] [--no-pin]
 #          [--paths direct,fedmesh-same,fedmesh-cross,nginx,haproxy] [--protocols h1,h2,grpc,newconn]
+#          [--upgrade-http1]
 #
 #   --smoke        every path and protocol for about a second at 200 rps, one repeat, no start-up
 #                  phase (CI)
@@ -20,6 +21,10 @@
 #   --protocols    only these loads (default: all four): h1 = HTTP/1.1 keep-alive, both bodies;
 #                  h2 = HTTP/2 h2c; grpc = gRPC unary; newconn = HTTP/1.1, a new connection per
 #                  request (the last three with the 64 B body)
+#   --upgrade-http1
+#                  fedmesh (sidecar --upgrade-http1) and the HAProxy chain (alpn h2) carry HTTP/1.1
+#                  between their proxies as HTTP/2 (default: HTTP/1.1 on kept-alive connections;
+#                  nginx always)
 #
 # Writes bench/results/dataplane-java<N>.md (or $FEDMESH_BENCH_RESULTS/...). Installs nginx-light,
 # libnginx-mod-stream and haproxy with apt-get when they are missing and this runs as root;

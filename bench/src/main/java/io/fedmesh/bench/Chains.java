@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -73,13 +74,21 @@ final class Chains {
   private final Path cliJar;
   private final List<String> proxyJvmFlags;
   private final boolean cdsArchive;
+  private final boolean upgradeHttp1;
   private final Set<Integer> used = new HashSet<>();
   final int appPort;
 
-  Chains(Path work, Path certs, Path cliJar, List<String> proxyJvmFlags, boolean cdsArchive)
+  Chains(
+      Path work,
+      Path certs,
+      Path cliJar,
+      List<String> proxyJvmFlags,
+      boolean cdsArchive,
+      boolean upgradeHttp1)
       throws IOException {
     this.work = work;
     this.cdsArchive = cdsArchive;
+    this.upgradeHttp1 = upgradeHttp1;
     this.certs = certs;
     this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.cliJar = cliJar;
@@ -221,6 +230,9 @@ final class Chains {
     if (appHttp2) {
       cmd.add("--app-http2");
     }
+    if (upgradeHttp1) {
+      cmd.add("--upgrade-http1");
+    }
     if (peerDomain != null) {
       String ca = peerDomain.startsWith("east") ? "east-ca" : "west-ca";
       cmd.add("--trust-bundle");
@@ -310,16 +322,28 @@ final class Chains {
   }
 
   private Map<String, String> vars(Path dir, int port, int h2Port, int next) {
-    return Map.of(
-        "DIR", dir.toString(),
-        "CERTS", certs.toString(),
-        "PORT", Integer.toString(port),
-        "PORT_H2", Integer.toString(h2Port),
-        "GRPC_SERVICE", UpstreamApp.GRPC_SERVICE,
-        "NEXT_PORT", Integer.toString(next),
-        "SNI", SNI,
-        "INBOUND_SVID", "app-west-dns");
+    Map<String, String> vars = new HashMap<>();
+    vars.put("DIR", dir.toString());
+    vars.put("CERTS", certs.toString());
+    vars.put("PORT", Integer.toString(port));
+    vars.put("PORT_H2", Integer.toString(h2Port));
+    vars.put("GRPC_SERVICE", UpstreamApp.GRPC_SERVICE);
+    vars.put("NEXT_PORT", Integer.toString(next));
+    vars.put("SNI", SNI);
+    vars.put("INBOUND_SVID", "app-west-dns");
+    // With --upgrade-http1 HAProxy, like fedmesh, carries HTTP/1.1 on as HTTP/2, marked by a header
+    // so that its inbound sends it to the app as HTTP/1.1 (and drops the mark), as fedmesh's does.
+    vars.put("H1_UPSTREAM_ALPN", upgradeHttp1 ? " alpn h2" : "");
+    vars.put("H1_MARK", upgradeHttp1 ? "  http-request set-header " + UPGRADED_MARK + " 1\n" : "");
+    vars.put("UNMARK", upgradeHttp1 ? "  http-request del-header " + UPGRADED_MARK + "\n" : "");
+    vars.put(
+        "UPGRADED_RULE",
+        upgradeHttp1 ? "  use_backend app if { req.hdr(" + UPGRADED_MARK + ") -m found }\n" : "");
+    return vars;
   }
+
+  /** The header the HAProxy chain marks upgraded HTTP/1.1 requests with. */
+  private static final String UPGRADED_MARK = "x-bench-upgraded";
 
   private static String fill(String template, Map<String, String> vars) throws IOException {
     String text;

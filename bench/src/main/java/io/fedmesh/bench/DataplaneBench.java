@@ -132,7 +132,9 @@ public final class DataplaneBench {
   private DataplaneBench(Options opt, PrintStream out) throws IOException {
     this.opt = opt;
     this.out = out;
-    this.chains = new Chains(opt.work, opt.certs, opt.cliJar, opt.proxyJvmFlags, !opt.smoke);
+    this.chains =
+        new Chains(
+            opt.work, opt.certs, opt.cliJar, opt.proxyJvmFlags, !opt.smoke, opt.upgradeHttp1);
     this.clockTicks = Host.clockTicks();
   }
 
@@ -708,6 +710,14 @@ public final class DataplaneBench {
     long warmupRequests = 30_000;
     Duration preWarm = Duration.ofMillis(500);
     boolean pin = true;
+
+    /**
+     * Whether fedmesh's client sidecars ({@code --upgrade-http1}) and the HAProxy chain ({@code
+     * alpn h2} on the outbound's server line) carry HTTP/1.1 between their proxies as HTTP/2; nginx
+     * cannot (HTTP/1.1 upstream only).
+     */
+    boolean upgradeHttp1;
+
     Path work;
     Path certs;
     Path cliJar;
@@ -731,6 +741,10 @@ public final class DataplaneBench {
             given.add(a);
           }
           case "--no-pin" -> o.pin = false;
+          case "--upgrade-http1" -> {
+            o.upgradeHttp1 = true;
+            given.add(a);
+          }
           case "--rates" -> {
             o.rates = Options.rates(value(args, ++i, a));
             ratesGiven = true;
@@ -770,7 +784,7 @@ public final class DataplaneBench {
                       + a
                       + "' (expected: --smoke, --rates N,N, --repeats N, --duration 10s,"
                       + " --connections N, --paths KEY,KEY, --protocols h1,h2,grpc,newconn,"
-                      + " --no-pin)");
+                      + " --upgrade-http1, --no-pin)");
         }
       }
       if (o.work == null || o.certs == null || o.cliJar == null) {

@@ -90,6 +90,15 @@ final class Report {
             + " three hops (HTTP proxy originating mTLS with SNI, SNI-routing TCP gateway, mTLS"
             + " terminating proxy). ECDSA P-256 certificates from `fedmesh ca`, TLS 1.3 only.");
     line(
+        "- HTTP/1.1 between the proxies: %s",
+        opt.upgradeHttp1
+            ? "HTTP/2 in this run (`--upgrade-http1`) for fedmesh (its client sidecar started with"
+                + " `--upgrade-http1`) and HAProxy (`alpn h2` on its outbound's server line); both"
+                + " speak HTTP/1.1 to the app. nginx proxies HTTP/1.1 upstream only and keeps it on"
+                + " kept-alive connections."
+            : "HTTP/1.1 on kept-alive connections on every chain (fedmesh's default; both fedmesh"
+                + " and HAProxy can carry it as HTTP/2 instead: `--upgrade-http1`).");
+    line(
         "- Peer verification: nginx and HAProxy check the server certificate's name against"
             + " the SNI, so their inbound certificate is the same SPIFFE ID from the same west CA"
             + " with the SNI added as a DNS SAN; fedmesh checks the SPIFFE ID instead. Both sides"

@@ -28,7 +28,12 @@ class ChainsTest {
   void setUp() throws Exception {
     chains =
         new Chains(
-            work, work.resolve("certs"), work.resolve("cli/target/fedmesh.jar"), List.of(), false);
+            work,
+            work.resolve("certs"),
+            work.resolve("cli/target/fedmesh.jar"),
+            List.of(),
+            false,
+            false);
   }
 
   private static Service service(ProxySnapshot s, String name) {
@@ -94,5 +99,36 @@ class ChainsTest {
         .contains("alpn h2,http/1.1")
         .contains("use_backend app_h2 if { ssl_fc_alpn -i h2 }")
         .contains("server app 127.0.0.1:40023 proto h2");
+    // HTTP/1.1 stays HTTP/1.1 between the proxies unless asked otherwise.
+    assertThat(out).doesNotContain("set-header").contains("TLSv1.3\nbackend gateway_h2");
+    assertThat(in).doesNotContain("req.hdr").doesNotContain("del-header");
+  }
+
+  @Test
+  void upgradeCarriesHttp1AsHttp2OnFedmeshAndHaproxyAndHandsTheAppHttp1() throws Exception {
+    Chains upgrading =
+        new Chains(
+            work,
+            work.resolve("certs"),
+            work.resolve("cli/target/fedmesh.jar"),
+            List.of(),
+            false,
+            true);
+    upgrading.haproxy("outbound", "o", 40030, 40031, 40032);
+    upgrading.haproxy("inbound", "i", 40032, 0, 40033);
+    String out = Files.readString(work.resolve("haproxy-o/haproxy.cfg"), StandardCharsets.UTF_8);
+    String in = Files.readString(work.resolve("haproxy-i/haproxy.cfg"), StandardCharsets.UTF_8);
+    // The HTTP/1.1 frontend marks its requests and its backend offers only h2 by ALPN ...
+    assertThat(out)
+        .contains("bind 127.0.0.1:40030\n  http-request set-header x-bench-upgraded 1\n")
+        .contains("TLSv1.3 alpn h2\nbackend gateway_h2");
+    // ... and the inbound sends marked requests to the app as HTTP/1.1, before the h2c rule.
+    int marked = in.indexOf("use_backend app if { req.hdr(x-bench-upgraded) -m found }");
+    assertThat(marked).isPositive().isLessThan(in.indexOf("use_backend app_h2"));
+    assertThat(in).contains("http-request del-header x-bench-upgraded\n  server app ");
+    assertThat(upgrading.sidecar("c", work.resolve("c.yaml"), "c", null, 1, 2, false).command())
+        .contains("--upgrade-http1");
+    assertThat(chains.sidecar("c", work.resolve("c.yaml"), "c", null, 1, 2, false).command())
+        .doesNotContain("--upgrade-http1");
   }
 }

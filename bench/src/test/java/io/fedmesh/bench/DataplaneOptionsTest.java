@@ -76,4 +76,12 @@ class DataplaneOptionsTest {
     assertThat(o.duration(Protocol.GRPC)).isEqualTo(Duration.ofMillis(500));
     assertThat(o.rates(Protocol.GRPC)).containsExactly(200);
   }
+
+  @Test
+  void http1StaysHttp11BetweenProxiesUnlessAskedAndTheReportedCommandSaysSo() {
+    assertThat(parse().upgradeHttp1).isFalse();
+    Options o = parse("--upgrade-http1", "--protocols", "h1");
+    assertThat(o.upgradeHttp1).isTrue();
+    assertThat(o.command).contains("--upgrade-http1");
+  }
 }
