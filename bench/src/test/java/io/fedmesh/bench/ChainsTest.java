@@ -26,14 +26,18 @@ class ChainsTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    chains =
-        new Chains(
-            work,
-            work.resolve("certs"),
-            work.resolve("cli/target/fedmesh.jar"),
-            List.of(),
-            false,
-            false);
+    chains = chains(false);
+  }
+
+  /** Chains writing into {@link #work}, carrying HTTP/1.1 as HTTP/2 when {@code upgradeHttp1}. */
+  private Chains chains(boolean upgradeHttp1) throws Exception {
+    return new Chains(
+        work,
+        work.resolve("certs"),
+        work.resolve("cli/target/fedmesh.jar"),
+        List.of(),
+        false,
+        upgradeHttp1);
   }
 
   private static Service service(ProxySnapshot s, String name) {
@@ -106,14 +110,7 @@ class ChainsTest {
 
   @Test
   void upgradeCarriesHttp1AsHttp2OnFedmeshAndHaproxyAndHandsTheAppHttp1() throws Exception {
-    Chains upgrading =
-        new Chains(
-            work,
-            work.resolve("certs"),
-            work.resolve("cli/target/fedmesh.jar"),
-            List.of(),
-            false,
-            true);
+    Chains upgrading = chains(true);
     upgrading.haproxy("outbound", "o", 40030, 40031, 40032);
     upgrading.haproxy("inbound", "i", 40032, 0, 40033);
     String out = Files.readString(work.resolve("haproxy-o/haproxy.cfg"), StandardCharsets.UTF_8);
