@@ -3,31 +3,62 @@ package io.fedmesh.cli.runner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Free loopback ports for listeners whose numbers must be known before they open (Hazelcast member
  * lists, the gateway address peering tokens carry): each is bound, then all are released together,
- * so the numbers are distinct. Another process could take one in between; the listener's bind then
- * fails loudly and {@code fedmesh up} reports the cluster as not started.
+ * so the numbers are distinct.
+ *
+ * <p>They are taken outside the kernel's ephemeral range ({@code net.ipv4.ip_local_port_range},
+ * where outgoing connections get their local ports) when Linux says where that is. A port from the
+ * ephemeral range, released until its listener opens, could be taken meanwhile as the local end of
+ * any outgoing connection — the cluster's own controllers dial each other before its gateway binds
+ * — and {@code fedmesh up} then failed with "address already in use" (seen once in CI). Outside
+ * that range only another explicit bind can take it; the listener's bind then fails loudly and
+ * {@code fedmesh up} reports the cluster as not started.
  */
 final class LoopbackPorts {
+  /** Where Linux says its ephemeral range is. */
+  static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+
+  /** The lowest port taken: clear of the well-known and most registered service ports. */
+  static final int LOWEST = 10_000;
+
+  private static final int ATTEMPTS = 500;
+
   private LoopbackPorts() {}
 
   static List<Integer> take(int count) {
+    int[] range = portsOutsideEphemeral(readEphemeralRange());
     List<ServerSocket> held = new ArrayList<>();
     try {
       List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(ClusterProcess.HOST));
-        held.add(s);
-        ports.add(s.getLocalPort());
+      for (int attempt = 0; ports.size() < count && attempt < ATTEMPTS; attempt++) {
+        int port = range == null ? 0 : ThreadLocalRandom.current().nextInt(range[0], range[1] + 1);
+        ServerSocket s = tryBind(port);
+        if (s != null) {
+          held.add(s);
+          ports.add(s.getLocalPort());
+        }
+      }
+      if (ports.size() < count) {
+        throw new UncheckedIOException(
+            new IOException(
+                "cannot find "
+                    + count
+                    + " free loopback ports"
+                    + (range == null ? "" : " in " + range[0] + "-" + range[1])
+                    + "; free some ports or narrow net.ipv4.ip_local_port_range"));
       }
       return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find " + count + " free loopback ports", e);
     } finally {
       for (ServerSocket s : held) {
         try {
@@ -37,5 +68,53 @@ final class LoopbackPorts {
         }
       }
     }
+  }
+
+  /** A socket bound to {@code port} (0: any) on the loopback host, or null if it is taken. */
+  private static ServerSocket tryBind(int port) {
+    ServerSocket s = null;
+    try {
+      s = new ServerSocket();
+      s.bind(new InetSocketAddress(InetAddress.getByName(ClusterProcess.HOST), port), 1);
+      return s;
+    } catch (IOException e) {
+      if (s != null) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // never bound
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Linux's ephemeral range {@code {low, high}}, or null where it cannot be read. */
+  static int[] readEphemeralRange() {
+    try {
+      String[] parts =
+          Files.readString(EPHEMERAL_RANGE, StandardCharsets.US_ASCII).trim().split("\\s+");
+      return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The ports to choose from: below {@code ephemeral} (from {@link #LOWEST}) when at least 1,000
+   * fit there, else above it; null (any free port) when {@code ephemeral} is null or leaves no such
+   * room.
+   */
+  static int[] portsOutsideEphemeral(int[] ephemeral) {
+    if (ephemeral == null) {
+      return null;
+    }
+    if (ephemeral[0] - 1 - LOWEST >= 1_000) {
+      return new int[] {LOWEST, ephemeral[0] - 1};
+    }
+    if (65_535 - (ephemeral[1] + 1) >= 1_000) {
+      return new int[] {Math.max(LOWEST, ephemeral[1] + 1), 65_535};
+    }
+    return null;
   }
 }
