@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class LoopbackPorts {
   /** Where Linux says its ephemeral range is. */
-  static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+  private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
 
   /** The lowest port taken: clear of the well-known and most registered service ports. */
   static final int LOWEST = 10_000;
@@ -72,19 +72,16 @@ final class LoopbackPorts {
 
   /** A socket bound to {@code port} (0: any) on the loopback host, or null if it is taken. */
   private static ServerSocket tryBind(int port) {
-    ServerSocket s = null;
     try {
-      s = new ServerSocket();
-      s.bind(new InetSocketAddress(InetAddress.getByName(ClusterProcess.HOST), port), 1);
-      return s;
-    } catch (IOException e) {
-      if (s != null) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // never bound
-        }
+      ServerSocket s = new ServerSocket();
+      try {
+        s.bind(new InetSocketAddress(InetAddress.getByName(ClusterProcess.HOST), port), 1);
+        return s;
+      } catch (IOException taken) {
+        s.close();
+        return null;
       }
+    } catch (IOException e) {
       return null;
     }
   }

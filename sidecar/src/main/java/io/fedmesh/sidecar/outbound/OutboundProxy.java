@@ -453,16 +453,16 @@ public final class OutboundProxy {
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
                 span.beforeTry(creq.headers(), e, retries);
                 Future<HttpClientResponse> sent;
-                if (body != null
-                    && creq.version() == HttpVersion.HTTP_2
-                    && req.version() != HttpVersion.HTTP_2) {
-                  // An HTTP/1.x request's length (0 without a body) goes on over HTTP/2, so that
-                  // an HTTP/1.1 app behind the next sidecar gets it framed by length, not chunked.
-                  creq.putHeader("content-length", Integer.toString(body.length()));
-                }
-                if (body != null && body.length() == 0 && creq.version() == HttpVersion.HTTP_2) {
-                  // HEADERS with END_STREAM; send(empty buffer) would add an empty DATA frame.
-                  sent = creq.send();
+                if (body != null && creq.version() == HttpVersion.HTTP_2) {
+                  if (req.version() != HttpVersion.HTTP_2) {
+                    // An HTTP/1.x request's length (0 without a body) goes on over HTTP/2, so that
+                    // an HTTP/1.1 app behind the next sidecar gets it framed by length, not
+                    // chunked.
+                    creq.putHeader("content-length", Integer.toString(body.length()));
+                  }
+                  // No body: HEADERS with END_STREAM; send(empty buffer) would add an empty DATA
+                  // frame.
+                  sent = body.length() == 0 ? creq.send() : creq.send(body);
                 } else if (body != null) {
                   sent = creq.send(body);
                 } else {
