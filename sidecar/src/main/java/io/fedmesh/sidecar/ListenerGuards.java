@@ -13,12 +13,14 @@ import io.vertx.core.net.impl.ConnectionBase;
 /**
  * Input guards both HTTP listeners install on every connection, through one call to {@link
  * #install}: the request decoder that refuses both Content-Length and Transfer-Encoding, and
- * obs-fold, with 400 ({@link HttpErrors}), and the HTTP/2 guard that closes a connection feeding
+ * obs-fold, with 400 ({@link HttpErrors}), and two HTTP/2 guards: one closes a connection feeding
  * its codec {@link #MAX_BYTES_WITHOUT_PROGRESS} bytes without a complete frame (CONTINUATION flood,
- * empty frames included).
+ * empty frames included), the other one whose streams mostly end in a reset before their response
+ * began (rapid reset, MadeYouReset; {@code Http2ResetGuard}), in place of Vert.x's limit on resets
+ * received, which the listener's options must turn off ({@link #withoutResetLimit}).
  *
- * <p>Connections closed by the HTTP/2 guard are counted in {@link RequestMeters#HTTP2_ABUSE} with
- * {@code kind} {@value #NO_PROGRESS}.
+ * <p>Connections closed by the HTTP/2 guards are counted in {@link RequestMeters#HTTP2_ABUSE} with
+ * {@code kind} {@value #NO_PROGRESS} or {@value #PREMATURE_RESETS}.
  *
  * <p>Vert.x 5.0.7 calls a server's connection handler for HTTP/1.x before the first byte is decoded
  * on a TLS listener and on a plaintext one without h2c; there the decoder is swapped. On a
@@ -28,8 +30,11 @@ import io.vertx.core.net.impl.ConnectionBase;
  * SETTINGS frame was read, and the guard counts from there.
  */
 public final class ListenerGuards {
-  /** The {@code kind} of {@link RequestMeters#HTTP2_ABUSE} the HTTP/2 guard counts. */
+  /** The {@code kind} of {@link RequestMeters#HTTP2_ABUSE} the HTTP/2 progress guard counts. */
   public static final String NO_PROGRESS = "no_progress";
+
+  /** The {@code kind} of {@link RequestMeters#HTTP2_ABUSE} the HTTP/2 reset guard counts. */
+  public static final String PREMATURE_RESETS = "premature_resets";
 
   /**
    * Bytes an HTTP/2 client may send without the codec completing a frame: 1 MiB, 9 bytes an empty
@@ -39,6 +44,23 @@ public final class ListenerGuards {
    * client's stream window (64 KiB each: the listeners keep HTTP/2's default windows).
    */
   public static final long MAX_BYTES_WITHOUT_PROGRESS = 1 << 20;
+
+  /**
+   * Premature resets (streams reset within {@link #PREMATURE_RESET_LIFETIME_MILLIS} of opening and
+   * before their response began) one HTTP/2 connection may have within {@link
+   * #RESET_WINDOW_SECONDS} before the reset guard looks at their share: it closes the connection
+   * when there are this many and they are more than half of the streams closed in the window.
+   */
+  public static final int MIN_PREMATURE_RESETS = 200;
+
+  /** Premature resets that close a connection within a window whatever their share. */
+  public static final int MAX_PREMATURE_RESETS = 10 * MIN_PREMATURE_RESETS;
+
+  /** A stream reset later than this after it opened is not premature (Envoy's 1 s). */
+  public static final int PREMATURE_RESET_LIFETIME_MILLIS = 1000;
+
+  /** Length of the reset guard's counting window. */
+  public static final int RESET_WINDOW_SECONDS = 30;
 
   private static final String HTTP_DECODER = "httpDecoder";
   private static final String H2C_UPGRADE = "h2c";
@@ -50,19 +72,36 @@ public final class ListenerGuards {
    * options}, as its connection handler.
    */
   public static void install(HttpServer server, HttpServerOptions options, RequestMeters meters) {
-    Runnable onAbuse = () -> meters.http2Abuse(NO_PROGRESS);
+    if (options.getHttp2RstFloodMaxRstFramePerWindow() != 0) {
+      throw new IllegalArgumentException(
+          "the listener's HTTP/2 reset limit must be off (setHttp2RstFloodMaxRstFramePerWindow(0)):"
+              + " fedmesh's reset guard counts premature resets instead");
+    }
+    Runnable onNoProgress = () -> meters.http2Abuse(NO_PROGRESS);
+    Runnable onResets = () -> meters.http2Abuse(PREMATURE_RESETS);
     server.connectionHandler(
         conn -> {
           meters.track(conn);
-          guard(conn, options, onAbuse);
+          guard(conn, options, onNoProgress, onResets);
         });
   }
 
-  private static void guard(HttpConnection conn, HttpServerOptions options, Runnable onAbuse) {
+  /**
+   * Server options with Vert.x's (Netty's) HTTP/2 reset-flood limit off, as {@link #install}
+   * requires: {@link Http2ResetGuard} counts resets instead.
+   */
+  public static HttpServerOptions withoutResetLimit(HttpServerOptions options) {
+    return options.setHttp2RstFloodMaxRstFramePerWindow(0);
+  }
+
+  private static void guard(
+      HttpConnection conn, HttpServerOptions options, Runnable onNoProgress, Runnable onResets) {
     ChannelPipeline pipeline = ((ConnectionBase) conn).channelHandlerContext().pipeline();
     ChannelHandlerContext codec = pipeline.context(Http2ConnectionHandler.class);
     if (codec != null) {
-      Http2ProgressGuard.install((Http2ConnectionHandler) codec.handler(), codec, onAbuse);
+      Http2ConnectionHandler handler = (Http2ConnectionHandler) codec.handler();
+      Http2ProgressGuard guard = Http2ProgressGuard.install(handler, codec, onNoProgress);
+      Http2ResetGuard.install(handler, () -> guard.abort("premature stream resets", onResets));
       Http2Flushes.install(conn);
     } else if (pipeline.get(H2C_UPGRADE) == null
         && pipeline.get(HTTP_DECODER) instanceof VertxHttpRequestDecoder) {

@@ -16,7 +16,7 @@ import java.util.function.IntFunction;
  * CONTINUATION frames without end, so a server that buffers or decodes the header block as it grows
  * runs out of memory or CPU. Written as raw frames on an HTTP/2 connection (h2c, or TLS with ALPN
  * h2): the writer goes on until the server closes the connection or {@link #CAP} bytes are sent.
- * {@link #flood} is the same writer for other frame sequences ({@link MadeYouReset}).
+ * {@link #flood} is the same writer for other frame sequences ({@link ResetFloods}).
  */
 public final class ContinuationFlood {
   /** Bytes of CONTINUATION frames the flood sends at most; a bounded server stops far earlier. */
@@ -26,8 +26,12 @@ public final class ContinuationFlood {
   public static final byte[] PREFACE =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-  /** How the flood ended. */
-  public record Result(boolean closedByServer, boolean goAway, long bytesWritten) {}
+  /**
+   * How the flood ended; {@code goAwayLastStream} is the last stream id of the server's first
+   * GOAWAY (the highest stream it may have acted on), -1 without one.
+   */
+  public record Result(
+      boolean closedByServer, boolean goAway, long bytesWritten, int goAwayLastStream) {}
 
   private ContinuationFlood() {}
 
@@ -91,7 +95,8 @@ public final class ContinuationFlood {
     long atClose = written.get();
     socket.close();
     writer.join(10_000);
-    return new Result(atClose < CAP, hasGoAway(got), atClose);
+    int lastStream = goAwayLastStream(got);
+    return new Result(atClose < CAP, lastStream >= 0, atClose, lastStream);
   }
 
   /** One HTTP/2 frame: 9-byte header and {@code payload}. */
@@ -110,16 +115,19 @@ public final class ContinuationFlood {
     return f;
   }
 
-  /** Whether the server's bytes hold a GOAWAY frame (walking frame by frame). */
-  private static boolean hasGoAway(byte[] b) {
+  /** The last stream id of the first GOAWAY frame in the server's bytes (frame by frame), or -1. */
+  private static int goAwayLastStream(byte[] b) {
     int i = 0;
     while (i + 9 <= b.length) {
       int len = ((b[i] & 0xff) << 16) | ((b[i + 1] & 0xff) << 8) | (b[i + 2] & 0xff);
-      if (b[i + 3] == 7) {
-        return true;
+      if (b[i + 3] == 7 && i + 13 <= b.length) {
+        return ((b[i + 9] & 0x7f) << 24)
+            | ((b[i + 10] & 0xff) << 16)
+            | ((b[i + 11] & 0xff) << 8)
+            | (b[i + 12] & 0xff);
       }
       i += 9 + len;
     }
-    return false;
+    return -1;
   }
 }

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -111,17 +110,12 @@ public final class InboundProxy {
             .build();
     appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
-        tls.configureServer(new HttpServerOptions())
+        tls.configureServer(ListenerGuards.withoutResetLimit(new HttpServerOptions()))
             .setUseAlpn(true)
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setMaxHeaderSize(16 * 1024)
             .setMaxInitialLineLength(8 * 1024)
             .setDecompressionSupported(false)
-            // HTTP/2 rapid reset (CVE-2023-44487): at most 200 stream resets per 30 s on one
-            // connection, then GOAWAY and close.
-            .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_WINDOW)
-            .setHttp2RstFloodWindowDuration(30)
-            .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS)
             // Every write to a response happens on its connection's event loop (handlers, upstream
             // callbacks and timers all run on the request's context), so HTTP/1.x responses are
             // written straight to the channel instead of through Vert.x's cross-thread queue.
@@ -252,9 +246,6 @@ public final class InboundProxy {
     HttpRelay.respondError(req, status, body);
     record(req, span, domain, decision, status, start);
   }
-
-  /** Stream resets a caller may send on one HTTP/2 connection per 30 s before it is closed. */
-  static final int MAX_RESETS_PER_WINDOW = 200;
 
   private void record(
       HttpServerRequest req,

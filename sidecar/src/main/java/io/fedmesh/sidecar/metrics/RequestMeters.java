@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       connect_failure, per_try_timeout, ...): tries after the first.
  *   <li>{@value #EJECTIONS} (counter; tags {@code destination_service}, {@code
  *       destination_cluster}, {@code destination_zone}): outlier-detection ejections.
- *   <li>{@value #HTTP2_ABUSE} (counter; tags {@code direction}, {@code kind} = {@code
- *       no_progress}): HTTP/2 connections the listener's guard closed (see {@code
+ *   <li>{@value #HTTP2_ABUSE} (counter; tags {@code direction}, {@code kind} = {@code no_progress}
+ *       or {@code premature_resets}): HTTP/2 connections the listener's guards closed (see {@code
  *       io.fedmesh.sidecar.ListenerGuards}).
  * </ul>
  *

@@ -316,22 +316,43 @@ class InboundProxyTest {
     assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
   }
 
+  /** Inbound HTTP/2 connections closed for abuse of {@code kind} so far. */
+  private double abuses(String kind) {
+    return registry
+        .get(io.fedmesh.sidecar.metrics.RequestMeters.HTTP2_ABUSE)
+        .tag("direction", "inbound")
+        .tag("kind", kind)
+        .counter()
+        .count();
+  }
+
+  /**
+   * An HTTP/2 mTLS client of the inbound listener as workload {@code path} of east that puts all
+   * its requests on one connection; {@code onConnect} sees that connection.
+   */
+  private HttpClient oneConnectionClient(
+      String path, io.vertx.core.Handler<io.vertx.core.http.HttpConnection> onConnect)
+      throws Exception {
+    MeshTls tls = MeshTls.builder(svid(eastCa, path), bundles).build();
+    return vertx
+        .httpClientBuilder()
+        .with(
+            tls.configureClient(
+                new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true),
+                id -> true))
+        .with(new io.vertx.core.http.PoolOptions().setHttp2MaxSize(1))
+        .withConnectHandler(onConnect)
+        .build();
+  }
+
   @Test
   void http2RapidResetIsCutOffWithBoundedWork() throws Exception {
     // CVE-2023-44487: open and reset streams as fast as possible on one connection.
-    MeshTls tls = MeshTls.builder(svid(eastCa, "/ns/shop/sa/attacker"), bundles).build();
     java.util.concurrent.atomic.AtomicBoolean closed =
         new java.util.concurrent.atomic.AtomicBoolean();
     HttpClient c =
-        vertx
-            .httpClientBuilder()
-            .with(
-                tls.configureClient(
-                    new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true),
-                    id -> true))
-            .with(new io.vertx.core.http.PoolOptions().setHttp2MaxSize(1))
-            .withConnectHandler(conn -> conn.closeHandler(v -> closed.set(true)))
-            .build();
+        oneConnectionClient(
+            "/ns/shop/sa/attacker", conn -> conn.closeHandler(v -> closed.set(true)));
     int attempts = 0;
     for (int i = 0; i < 2000 && !closed.get(); i++) {
       attempts++;
@@ -354,12 +375,59 @@ class InboundProxyTest {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilTrue(closed);
     assertThat(attempts)
         .as("streams before the server cut the connection")
-        // The server stops at MAX_RESETS_PER_WINDOW; the client learns of the GOAWAY a little
-        // later (measured 203..264 streams), so the bound here leaves room for that, not more.
-        .isLessThan(InboundProxy.MAX_RESETS_PER_WINDOW * 5);
+        // The server stops at MIN_PREMATURE_RESETS; the client learns of the GOAWAY a little
+        // later, so the bound here leaves room for that, not more.
+        .isLessThan(io.fedmesh.sidecar.ListenerGuards.MIN_PREMATURE_RESETS * 5);
+    assertThat(abuses(io.fedmesh.sidecar.ListenerGuards.PREMATURE_RESETS)).isEqualTo(1.0);
     // The listener still serves a well-behaved caller.
     HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
     assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void http2CancellationsAmongAnsweredRequestsKeepTheSharedConnection() throws Exception {
+    // A caller sharing one connection for many requests (a sidecar carrying its app's HTTP/1.1 as
+    // HTTP/2) cancels a third of them, more than Vert.x's own limit of 200 resets per 30 s: the
+    // connection stays, because most of its streams get their answer.
+    java.util.concurrent.atomic.AtomicInteger opened =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    HttpClient c =
+        oneConnectionClient(
+            "/ns/shop/sa/web",
+            conn -> {
+              opened.incrementAndGet();
+              conn.closeHandler(v -> closed.set(true));
+            });
+    RequestOptions cancel =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1")
+            .setPort(inboundPort)
+            .setURI("/cancelled");
+    int cancelled = io.fedmesh.sidecar.ListenerGuards.MIN_PREMATURE_RESETS + 50;
+    for (int i = 0; i < cancelled; i++) {
+      io.fedmesh.sidecar.TestCalls.call(
+          vertx,
+          cancel,
+          () ->
+              c.request(cancel)
+                  .compose(req -> req.sendHead().compose(v -> req.reset(0x8 /* CANCEL */))));
+      for (int j = 0; j < 2; j++) {
+        assertThat(call(c, HttpMethod.GET, "/answered", null).statusCode())
+            .as("answered request after %d cancelled", i + 1)
+            .isEqualTo(200);
+      }
+    }
+    assertThat(closed).as("the shared connection was closed").isFalse();
+    assertThat(opened).as("connections the caller opened").hasValue(1);
+    assertThat(
+            registry
+                .find(io.fedmesh.sidecar.metrics.RequestMeters.HTTP2_ABUSE)
+                .tag("kind", io.fedmesh.sidecar.ListenerGuards.PREMATURE_RESETS)
+                .counter())
+        .isNull();
   }
 
   /** Writes {@code raw} over mTLS (HTTP/1.1) and returns all the listener sent until it closed. */
@@ -444,24 +512,34 @@ class InboundProxyTest {
         .as("bytes the flood wrote before the close, socket buffers included")
         .isLessThan(4 * io.fedmesh.sidecar.ListenerGuards.MAX_BYTES_WITHOUT_PROGRESS);
     assertThat(r.goAway()).isTrue();
-    assertThat(
-            registry
-                .get(io.fedmesh.sidecar.metrics.RequestMeters.HTTP2_ABUSE)
-                .tag("direction", "inbound")
-                .tag("kind", io.fedmesh.sidecar.ListenerGuards.NO_PROGRESS)
-                .counter()
-                .count())
-        .isEqualTo(1.0);
+    assertThat(abuses(io.fedmesh.sidecar.ListenerGuards.NO_PROGRESS)).isEqualTo(1.0);
     HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
     assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
   }
 
-  @Test
-  void http2MadeYouResetOverMtlsIsCutOffWithGoAway() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"rapid reset", "MadeYouReset"})
+  void http2ResetFloodOverMtlsIsCutOffWithGoAway(String flood) throws Exception {
+    javax.net.ssl.SSLSocket socket = mtlsSocket("h2");
     io.fedmesh.sidecar.ContinuationFlood.Result r =
-        io.fedmesh.sidecar.MadeYouReset.run(mtlsSocket("h2"), "reviews");
+        flood.equals("rapid reset")
+            ? io.fedmesh.sidecar.ResetFloods.rapidReset(socket, "reviews")
+            : io.fedmesh.sidecar.ResetFloods.madeYouReset(socket, "reviews");
     assertThat(r.closedByServer()).isTrue();
     assertThat(r.goAway()).isTrue();
+    // The GOAWAY names the last stream the listener acted on. A client's resets count as they
+    // are decoded: the listener stops at the guard's minimum and decodes no further frame of
+    // that read. The resets the listener sends count once written, at the end of a read, so a
+    // MadeYouReset may get one more read's worth of streams (a read: at most 64 KiB).
+    int roundsPerRead =
+        flood.equals("rapid reset")
+            ? 0
+            : (64 << 10) / io.fedmesh.sidecar.ResetFloods.MIN_ROUND_BYTES;
+    assertThat(r.goAwayLastStream())
+        .as("last stream of the GOAWAY")
+        .isLessThanOrEqualTo(
+            2 * (io.fedmesh.sidecar.ListenerGuards.MIN_PREMATURE_RESETS + roundsPerRead + 1) + 1);
+    assertThat(abuses(io.fedmesh.sidecar.ListenerGuards.PREMATURE_RESETS)).isEqualTo(1.0);
     HttpClient good = client(svid(eastCa, "/ns/shop/sa/web"), HttpVersion.HTTP_2);
     assertThat(call(good, HttpMethod.GET, "/x", null).statusCode()).isEqualTo(200);
   }

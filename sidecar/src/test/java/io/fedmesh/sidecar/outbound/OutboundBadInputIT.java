@@ -12,8 +12,9 @@ import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.sidecar.ContinuationFlood;
 import io.fedmesh.sidecar.ListenerGuards;
-import io.fedmesh.sidecar.MadeYouReset;
+import io.fedmesh.sidecar.ResetFloods;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.sidecar.metrics.RequestMeters;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
@@ -27,6 +28,7 @@ import io.fedmesh.trust.spiffe.TrustDomain;
 import io.fedmesh.trust.svid.CertificateRequest;
 import io.fedmesh.trust.svid.Svid;
 import io.fedmesh.trust.tls.MeshTls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
@@ -42,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Malformed HTTP/1.1 from the app to the outbound listener, written as raw bytes: each gets its
@@ -74,6 +78,8 @@ class OutboundBadInputIT {
   private static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @BeforeEach
   void start() throws Exception {
@@ -124,6 +130,7 @@ class OutboundBadInputIT {
         await(
             OutboundProxy.builder(vertx, frontendTls, () -> snapshot)
                 .listen("127.0.0.1", 0)
+                .meterRegistry(registry)
                 .build()
                 .start());
   }
@@ -320,11 +327,31 @@ class OutboundBadInputIT {
     assertListenerKeepsServing();
   }
 
-  @Test
-  void http2MadeYouResetOnH2cIsCutOffWithGoAway() throws Exception {
-    ContinuationFlood.Result r = MadeYouReset.run(new Socket("127.0.0.1", outboundPort), HOST);
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"rapid reset", "MadeYouReset"})
+  void http2ResetFloodOnH2cIsCutOffWithGoAway(String flood) throws Exception {
+    Socket socket = new Socket("127.0.0.1", outboundPort);
+    ContinuationFlood.Result r =
+        flood.equals("rapid reset")
+            ? ResetFloods.rapidReset(socket, HOST)
+            : ResetFloods.madeYouReset(socket, HOST);
     assertThat(r.closedByServer()).as("closed before %d bytes", ContinuationFlood.CAP).isTrue();
     assertThat(r.goAway()).isTrue();
+    // The GOAWAY names the last stream the listener acted on. A client's resets count as they
+    // are decoded: the listener stops at the guard's minimum and decodes no further frame of
+    // that read. The resets the listener sends count once written, at the end of a read, so a
+    // MadeYouReset may get one more read's worth of streams (a read: at most 64 KiB).
+    int roundsPerRead = flood.equals("rapid reset") ? 0 : (64 << 10) / ResetFloods.MIN_ROUND_BYTES;
+    assertThat(r.goAwayLastStream())
+        .as("last stream of the GOAWAY")
+        .isLessThanOrEqualTo(2 * (ListenerGuards.MIN_PREMATURE_RESETS + roundsPerRead + 1) + 1);
+    assertThat(
+            registry
+                .get(RequestMeters.HTTP2_ABUSE)
+                .tag("kind", ListenerGuards.PREMATURE_RESETS)
+                .counter()
+                .count())
+        .isEqualTo(1.0);
     // The streams the app reset were reset upstream too: reviews is served at once, its
     // endpoint neither starved of pooled connections nor ejected.
     assertListenerKeepsServing();

