@@ -81,6 +81,7 @@ public final class HttpRelay {
       resp.setChunked(true);
     }
     ResponseBody body = new ResponseBody(cresp, resp, Vertx.currentContext());
+    body.headSoon();
     cresp.handler(body::chunk);
     cresp.exceptionHandler(
         err -> {
@@ -105,7 +106,7 @@ public final class HttpRelay {
    * chunk, headers, data and end go out as one write ({@code end(chunk)}). Over HTTP/2 each
    * separate write was its own frame and system call — about four writes per request and sidecar
    * instead of two. A streaming response loses nothing: a chunk waits only for the task it came in
-   * to finish.
+   * to finish, and so do the headers of a response whose body is not there yet.
    */
   private static final class ResponseBody {
     private final HttpClientResponse cresp;
@@ -119,6 +120,25 @@ public final class HttpRelay {
       this.cresp = cresp;
       this.resp = resp;
       this.context = context;
+    }
+
+    /**
+     * Sends the headers at the end of this task unless a chunk or the end came in it (then they go
+     * out with that): an app may send its headers and hold the body (server-sent events, long
+     * polls, a stream waiting for its first message), and its caller, or the next sidecar's
+     * timeout, waits for the headers.
+     */
+    void headSoon() {
+      if (context == null) {
+        resp.writeHead();
+        return;
+      }
+      context.runOnContext(
+          v -> {
+            if (!done && pending == null && !resp.headWritten()) {
+              resp.writeHead();
+            }
+          });
     }
 
     void chunk(Buffer buf) {

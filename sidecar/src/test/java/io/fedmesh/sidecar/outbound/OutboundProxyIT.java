@@ -71,6 +71,17 @@ class OutboundProxyIT {
     return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
+  /** The port of a plain HTTP app on loopback serving with {@code handler}. */
+  private int plainApp(io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler)
+      throws Exception {
+    return await(
+            vertx
+                .createHttpServer(new HttpServerOptions())
+                .requestHandler(handler)
+                .listen(0, "127.0.0.1"))
+        .actualPort();
+  }
+
   /** A reviews replica: an app answering with its zone, behind an inbound sidecar. */
   private InboundProxy replica(String zone, int[] port) throws Exception {
     int appPort =
@@ -230,29 +241,24 @@ class OutboundProxyIT {
     Buffer piece = Buffer.buffer(new byte[size / 4]);
     AtomicReference<String> framing = new AtomicReference<>();
     int appPort =
-        await(
-                vertx
-                    .createHttpServer(new HttpServerOptions())
-                    .requestHandler(
-                        req -> {
-                          framing.set(
-                              "te="
-                                  + req.getHeader("transfer-encoding")
-                                  + " cl="
-                                  + req.getHeader("content-length"));
-                          var resp = req.response().putHeader("content-length", "" + size);
-                          if (req.method() == HttpMethod.HEAD) {
-                            resp.end();
-                            return;
-                          }
-                          // Four writes, apart in time: the body crosses the hop in pieces.
-                          resp.write(piece);
-                          vertx.setTimer(5, t1 -> resp.write(piece));
-                          vertx.setTimer(10, t2 -> resp.write(piece));
-                          vertx.setTimer(15, t3 -> resp.end(piece));
-                        })
-                    .listen(0, "127.0.0.1"))
-            .actualPort();
+        plainApp(
+            req -> {
+              framing.set(
+                  "te="
+                      + req.getHeader("transfer-encoding")
+                      + " cl="
+                      + req.getHeader("content-length"));
+              var resp = req.response().putHeader("content-length", "" + size);
+              if (req.method() == HttpMethod.HEAD) {
+                resp.end();
+                return;
+              }
+              // Four writes, apart in time: the body crosses the hop in pieces.
+              resp.write(piece);
+              vertx.setTimer(5, t1 -> resp.write(piece));
+              vertx.setTimer(10, t2 -> resp.write(piece));
+              vertx.setTimer(15, t3 -> resp.end(piece));
+            });
     MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
     InboundProxy inbound = InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build();
     int inboundPort = await(inbound.start());
@@ -293,6 +299,56 @@ class OutboundProxyIT {
       assertThat(seen).as(method.name()).isEqualTo("200 cl=" + size + " te=null bytes=" + bytes);
       assertThat(framing.get()).as("at the app, " + method).startsWith("te=null ");
     }
+  }
+
+  /**
+   * A response whose app sends its headers and holds the body (server-sent events, long polls,
+   * streams that wait for their first message) reaches the caller's app with its headers at once,
+   * through both sidecars, on either protocol between them.
+   */
+  @ParameterizedTest(name = "upgradeHttp1={0}")
+  @ValueSource(booleans = {true, false})
+  void responseHeadersGoOnBeforeTheBody(boolean upgradeHttp1) throws Exception {
+    io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+    int appPort =
+        plainApp(
+            req -> {
+              var resp =
+                  req.response().setChunked(true).putHeader("content-type", "text/event-stream");
+              resp.writeHead();
+              release.future().onComplete(v -> resp.end("data: first\n\n"));
+            });
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    int inboundPort =
+        await(InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build().start());
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local("reviews-s", "127.0.0.1", inboundPort, ZONE_A)),
+            List.of(REVIEWS)));
+    outboundPort = startOutbound(upgradeHttp1);
+    RequestOptions ro =
+        new RequestOptions()
+            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+            .setHost("reviews.default.svc.cluster.local")
+            .setPort(9080)
+            .setURI("/events");
+    // The body is asked for on the response's own context, before anything can arrive.
+    AtomicReference<Future<Buffer>> body = new AtomicReference<>();
+    io.vertx.core.http.HttpClientResponse resp =
+        await(
+            app.request(ro)
+                .compose(r -> r.send())
+                .map(
+                    r -> {
+                      body.set(r.body());
+                      return r;
+                    }));
+    // The headers came while the app still holds the body.
+    assertThat(release.future().isComplete()).isFalse();
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.getHeader("content-type")).isEqualTo("text/event-stream");
+    vertx.runOnContext(v -> release.complete());
+    assertThat(await(body.get()).toString()).isEqualTo("data: first\n\n");
   }
 
   @Test
@@ -429,16 +485,11 @@ class OutboundProxyIT {
       Map<ServiceName, io.fedmesh.proxy.model.TrafficPolicy> policies)
       throws Exception {
     int badApp =
-        await(
-                vertx
-                    .createHttpServer(new HttpServerOptions())
-                    .requestHandler(
-                        req -> {
-                          badHits.incrementAndGet();
-                          req.response().setStatusCode(500).end("broken");
-                        })
-                    .listen(0, "127.0.0.1"))
-            .actualPort();
+        plainApp(
+            req -> {
+              badHits.incrementAndGet();
+              req.response().setStatusCode(500).end("broken");
+            });
     MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
     int badInbound =
         await(InboundProxy.builder(vertx, tls, badApp).listen("127.0.0.1", 0).build().start());
@@ -557,17 +608,12 @@ class OutboundProxyIT {
     java.util.concurrent.atomic.AtomicInteger slowHits =
         new java.util.concurrent.atomic.AtomicInteger();
     int slowApp =
-        await(
-                vertx
-                    .createHttpServer(new HttpServerOptions())
-                    .requestHandler(
-                        req -> {
-                          slowHits.incrementAndGet();
-                          arrived.set(true);
-                          vertx.setTimer(800, t -> req.response().end("slow"));
-                        })
-                    .listen(0, "127.0.0.1"))
-            .actualPort();
+        plainApp(
+            req -> {
+              slowHits.incrementAndGet();
+              arrived.set(true);
+              vertx.setTimer(800, t -> req.response().end("slow"));
+            });
     int slowInbound =
         await(
             InboundProxy.builder(vertx, MeshTls.builder(svid(REVIEWS), bundles).build(), slowApp)
