@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +30,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Other guards of the connection ({@link Http2ResetGuard}) close it the same way through {@link
  * #abort}; once aborted, the guard drops whatever the peer still sends.
  *
- * <p>An aborted connection closes lingering, as nginx does: the first close after the GOAWAY only
- * shuts the socket's output down (FIN after the GOAWAY) and the guard goes on reading and dropping
- * until the peer closes or {@link #LINGER_MILLIS} pass. Closing at once, with the flood still
- * unread in the receive buffer, makes the kernel answer with a TCP reset, and a peer that gets the
- * reset before it read the GOAWAY never learns why its connection died.
+ * <p>An aborted connection closes lingering, as nginx does: the first close sends the GOAWAY (and a
+ * TLS close_notify), then, once they are written, only shuts the socket's output down (FIN), and
+ * the guard goes on reading and dropping until the peer closes or {@link #LINGER_MILLIS} pass.
+ * Closing at once, with the flood still unread in the receive buffer, makes the kernel answer with
+ * a TCP reset, and a peer that gets the reset before it read the GOAWAY never learns why its
+ * connection died.
  */
 final class Http2ProgressGuard extends ChannelDuplexHandler {
   /** The guard's name in the channel pipeline. */
@@ -113,9 +115,10 @@ final class Http2ProgressGuard extends ChannelDuplexHandler {
   }
 
   /**
-   * Once aborted, turns the first close into a GOAWAY (unless one went out), a shutdown of the
-   * output and a close {@link #LINGER_MILLIS} later; later closes wait for that one. The peer's own
-   * close (end of stream) still closes the channel at once.
+   * Once aborted, turns the first close into a GOAWAY (unless one went out), a TLS close_notify
+   * where there is TLS, a shutdown of the output once all that is written, and a close {@link
+   * #LINGER_MILLIS} later; every close waits for that one, or for the peer's own close (end of
+   * stream), which closes the channel at once.
    */
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
@@ -131,10 +134,25 @@ final class Http2ProgressGuard extends ChannelDuplexHandler {
       return;
     }
     lingering = true;
+    ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
     goAway();
-    ctx.flush();
-    socket.shutdownOutput();
-    ctx.executor().schedule(() -> ctx.close(promise), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    // Shutting the output down drops what is not written yet: first the GOAWAY (and close_notify)
+    // must have reached the socket.
+    SslHandler tls = ctx.pipeline().get(SslHandler.class);
+    ChannelPromise written = ctx.newPromise();
+    if (tls != null) {
+      ctx.flush();
+      tls.closeOutbound(written);
+    } else {
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER, written);
+    }
+    written.addListener(
+        f -> {
+          if (socket.isActive()) {
+            socket.shutdownOutput();
+          }
+        });
+    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -166,6 +184,10 @@ final class Http2ProgressGuard extends ChannelDuplexHandler {
 
     private void progress() throws Http2Exception {
       if (tripped) {
+        // Our GOAWAY first, naming the last stream the codec took: the codec's own, for the
+        // exception below, would name 2^31-1 (a hard shutdown) and leave the peer unable to tell
+        // which requests it may retry.
+        goAway();
         throw Http2Exception.connectionError(
             Http2Error.ENHANCE_YOUR_CALM, "connection aborted by fedmesh's HTTP/2 guard");
       }

@@ -35,9 +35,11 @@ import java.util.function.LongSupplier;
  * lacks.
  *
  * <p>A reset received counts as it is decoded, so a rapid reset stops within the read that reached
- * the minimum. A reset sent counts when Netty closes its stream, once the RST_STREAM is written:
- * the frames are flushed at the end of a read, so a MadeYouReset gets one read's worth of streams
- * (at most 64 KiB of frames) past the minimum.
+ * the minimum. A reset sent counts when its stream closes, which Netty does once the RST_STREAM is
+ * written — at the end of a read loop, up to a megabyte of frames later — or, sooner, when the next
+ * stream opens: each new stream has the one opened before it counted at once if the listener has
+ * reset it. MadeYouReset, which opens a stream and makes the listener reset it, round after round,
+ * is thus stopped one stream past the minimum.
  *
  * <p>Not counted: resets the codec sends for frames on streams it does not have (refused or already
  * closed streams, headers that fail validation before the stream exists). They cost the listener a
@@ -57,6 +59,12 @@ final class Http2ResetGuard extends Http2ConnectionAdapter {
   private int closed;
   private int premature;
   private boolean tripped;
+
+  /** The stream opened last, until it closes. */
+  private Http2Stream lastOpened;
+
+  /** The value of the {@code openedAt} property of a stream already counted. */
+  private static final Object COUNTED = new Object();
 
   /**
    * The stream a RST_STREAM was just read for: Netty's decoder hands the frame to the listener,
@@ -84,14 +92,31 @@ final class Http2ResetGuard extends Http2ConnectionAdapter {
 
   @Override
   public void onStreamAdded(Http2Stream stream) {
+    Http2Stream previous = lastOpened;
+    lastOpened = stream;
     stream.setProperty(openedAt, nanoClock.getAsLong());
+    if (previous != null && previous.isResetSent()) {
+      // Reset by the listener and not closed yet: its RST_STREAM waits for the end of the read.
+      count(previous, true);
+    }
   }
 
   @Override
   public void onStreamClosed(Http2Stream stream) {
-    boolean reset = stream.isResetSent() || stream.id() == resetReadFor;
-    Long opened = stream.getProperty(openedAt);
-    streamClosed(reset && !stream.isHeadersSent(), opened == null ? 0 : opened);
+    if (stream == lastOpened) {
+      lastOpened = null;
+    }
+    count(stream, stream.isResetSent() || stream.id() == resetReadFor);
+  }
+
+  /** Counts {@code stream} once, as closed or reset (by either side) if {@code reset}. */
+  private void count(Http2Stream stream, boolean reset) {
+    Object opened = stream.getProperty(openedAt);
+    if (opened == COUNTED) {
+      return;
+    }
+    stream.setProperty(openedAt, COUNTED);
+    streamClosed(reset && !stream.isHeadersSent(), opened instanceof Long at ? at : 0);
   }
 
   /**

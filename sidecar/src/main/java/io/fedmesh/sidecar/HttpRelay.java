@@ -81,7 +81,9 @@ public final class HttpRelay {
       resp.setChunked(true);
     }
     ResponseBody body = new ResponseBody(cresp, resp, Vertx.currentContext());
-    body.headSoon();
+    if (req.version() != HttpVersion.HTTP_1_0 || length != null) {
+      body.headSoon();
+    }
     cresp.handler(body::chunk);
     cresp.exceptionHandler(
         err -> {
@@ -126,19 +128,16 @@ public final class HttpRelay {
      * Sends the headers at the end of this task unless a chunk or the end came in it (then they go
      * out with that): an app may send its headers and hold the body (server-sent events, long
      * polls, a stream waiting for its first message), and its caller, or the next sidecar's
-     * timeout, waits for the headers.
+     * timeout, waits for the headers. The same task as the chunks', so no task is added. Not for an
+     * HTTP/1.0 response without a length, whose body ends with the connection: its headers go with
+     * the first chunk.
      */
     void headSoon() {
       if (context == null) {
-        resp.writeHead();
         return;
       }
-      context.runOnContext(
-          v -> {
-            if (!done && pending == null && !resp.headWritten()) {
-              resp.writeHead();
-            }
-          });
+      flushQueued = true;
+      context.runOnContext(v -> flush());
     }
 
     void chunk(Buffer buf) {
@@ -155,10 +154,16 @@ public final class HttpRelay {
 
     private void flush() {
       flushQueued = false;
-      if (done || pending == null) {
+      if (done) {
         return;
       }
       Buffer buf = pending;
+      if (buf == null) {
+        if (!resp.headWritten()) {
+          resp.writeHead();
+        }
+        return;
+      }
       pending = null;
       write(buf);
     }

@@ -31,6 +31,29 @@ class Http2ResetGuardTest {
   }
 
   @Test
+  void aStreamTheListenerResetCountsWhenTheNextOpensAndOnlyOnce() throws Exception {
+    // MadeYouReset: each stream is reset by the listener, whose RST_STREAM goes out (and the
+    // stream closes) only at the end of the read; the next stream's opening counts it.
+    DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+    connection.addListener(
+        new Http2ResetGuard(() -> now, connection.newKey(), trips::incrementAndGet));
+    java.util.List<io.netty.handler.codec.http2.Http2Stream> open = new java.util.ArrayList<>();
+    for (int i = 0; i < MIN - 1; i++) {
+      var stream = connection.remote().createStream(2 * i + 1, true);
+      stream.resetSent();
+      open.add(stream);
+    }
+    // MIN - 2 counted as the next stream opened; their closes, when the resets are written, count
+    // the last one and nothing more (counted twice, they would be past the minimum).
+    open.forEach(io.netty.handler.codec.http2.Http2Stream::close);
+    assertThat(trips).as("%d premature resets, each counted once", MIN - 1).hasValue(0);
+    connection.remote().createStream(2 * MIN + 1, true).resetSent();
+    assertThat(trips).as("the reset of the stream opened last, not closed").hasValue(0);
+    connection.remote().createStream(2 * MIN + 3, true);
+    assertThat(trips).as("counted when the next stream opened").hasValue(1);
+  }
+
+  @Test
   void aFloodOfResetsClosesAtTheMinimumAndOnlyOnce() {
     for (int i = 0; i < MIN - 1; i++) {
       quick(true);

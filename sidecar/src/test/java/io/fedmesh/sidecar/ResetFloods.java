@@ -19,12 +19,6 @@ import java.nio.charset.StandardCharsets;
  * </ul>
  */
 public final class ResetFloods {
-  /**
-   * The fewest bytes one round takes (HEADERS with a one-byte authority, then the 4-byte frame):
-   * how many rounds a read of the server may hold at most is its size divided by this.
-   */
-  public static final int MIN_ROUND_BYTES = (9 + 5 + 1) + (9 + 4);
-
   private ResetFloods() {}
 
   /**
