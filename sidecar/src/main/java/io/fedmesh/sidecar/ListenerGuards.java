@@ -17,7 +17,10 @@ import io.vertx.core.net.impl.ConnectionBase;
  * its codec {@link #MAX_BYTES_WITHOUT_PROGRESS} bytes without a complete frame (CONTINUATION flood,
  * empty frames included), the other one whose streams mostly end in a reset before their response
  * began (rapid reset, MadeYouReset; {@code Http2ResetGuard}), in place of Vert.x's limit on resets
- * received, which the listener's options must turn off ({@link #withoutResetLimit}).
+ * received, which the listener's options must turn off ({@link #withoutResetLimit}). And the limit
+ * on concurrent streams the listener advertises holds from the connection's start: Netty applies it
+ * only once the client acknowledged the SETTINGS frame, so a client that never does could open any
+ * number of streams; streams past it are refused (RST_STREAM REFUSED_STREAM).
  *
  * <p>Connections closed by the HTTP/2 guards are counted in {@link RequestMeters#HTTP2_ABUSE} with
  * {@code kind} {@value #NO_PROGRESS} or {@value #PREMATURE_RESETS}.
@@ -100,6 +103,8 @@ public final class ListenerGuards {
     ChannelHandlerContext codec = pipeline.context(Http2ConnectionHandler.class);
     if (codec != null) {
       Http2ConnectionHandler handler = (Http2ConnectionHandler) codec.handler();
+      long streams = options.getInitialSettings().getMaxConcurrentStreams();
+      handler.connection().remote().maxActiveStreams((int) Math.min(streams, Integer.MAX_VALUE));
       Http2ProgressGuard guard = Http2ProgressGuard.install(handler, codec, onNoProgress);
       Http2ResetGuard.install(handler, () -> guard.abort("premature stream resets", onResets));
       Http2Flushes.install(conn);

@@ -28,10 +28,16 @@ public final class ContinuationFlood {
 
   /**
    * How the flood ended; {@code goAwayLastStream} is the last stream id of the server's first
-   * GOAWAY (the highest stream it may have acted on), -1 without one.
+   * GOAWAY (the highest stream it may have acted on), -1 without one; {@code streamsTaken} the
+   * client streams up to it that the server did not refuse (RST_STREAM REFUSED_STREAM), which it
+   * may have handed to its app, -1 without a GOAWAY.
    */
   public record Result(
-      boolean closedByServer, boolean goAway, long bytesWritten, int goAwayLastStream) {}
+      boolean closedByServer,
+      boolean goAway,
+      long bytesWritten,
+      int goAwayLastStream,
+      int streamsTaken) {}
 
   private ContinuationFlood() {}
 
@@ -96,7 +102,8 @@ public final class ContinuationFlood {
     socket.close();
     writer.join(10_000);
     int lastStream = goAwayLastStream(got);
-    return new Result(atClose < CAP, lastStream >= 0, atClose, lastStream);
+    int taken = lastStream < 0 ? -1 : (lastStream + 1) / 2 - refused(got, lastStream);
+    return new Result(atClose < CAP, lastStream >= 0, atClose, lastStream, taken);
   }
 
   /** One HTTP/2 frame: 9-byte header and {@code payload}. */
@@ -117,17 +124,35 @@ public final class ContinuationFlood {
 
   /** The last stream id of the first GOAWAY frame in the server's bytes (frame by frame), or -1. */
   private static int goAwayLastStream(byte[] b) {
-    int i = 0;
-    while (i + 9 <= b.length) {
-      int len = ((b[i] & 0xff) << 16) | ((b[i + 1] & 0xff) << 8) | (b[i + 2] & 0xff);
-      if (b[i + 3] == 7 && i + 13 <= b.length) {
-        return ((b[i + 9] & 0x7f) << 24)
-            | ((b[i + 10] & 0xff) << 16)
-            | ((b[i + 11] & 0xff) << 8)
-            | (b[i + 12] & 0xff);
+    for (int i = 0; i + 13 <= b.length; i = next(b, i)) {
+      if (b[i + 3] == 7) {
+        return int31(b, i + 9);
       }
-      i += 9 + len;
     }
     return -1;
+  }
+
+  /** RST_STREAM frames with REFUSED_STREAM in the server's bytes for streams up to {@code last}. */
+  private static int refused(byte[] b, int last) {
+    int n = 0;
+    for (int i = 0; i + 13 <= b.length; i = next(b, i)) {
+      if (b[i + 3] == 3 && int31(b, i + 5) <= last && int31(b, i + 9) == 7) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The offset of the frame after the one at {@code i}. */
+  private static int next(byte[] b, int i) {
+    return i + 9 + (((b[i] & 0xff) << 16) | ((b[i + 1] & 0xff) << 8) | (b[i + 2] & 0xff));
+  }
+
+  /** The 31-bit big-endian number at {@code i}. */
+  private static int int31(byte[] b, int i) {
+    return ((b[i] & 0x7f) << 24)
+        | ((b[i + 1] & 0xff) << 16)
+        | ((b[i + 2] & 0xff) << 8)
+        | (b[i + 3] & 0xff);
   }
 }

@@ -37,6 +37,20 @@ public final class ResetFloods {
     return flood(socket, authority, 8, new byte[4]);
   }
 
+  /** The HPACK header block of {@code GET http://authority/} (no Huffman, no dynamic table). */
+  public static byte[] requestHeaders(String authority) {
+    byte[] host = authority.getBytes(StandardCharsets.US_ASCII);
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    // GET, http, /, then :authority as a literal without indexing (name index 1)
+    block.write(0x82);
+    block.write(0x86);
+    block.write(0x84);
+    block.write(0x01);
+    block.write(host.length);
+    block.writeBytes(host);
+    return block.toByteArray();
+  }
+
   /**
    * Runs rounds of a GET for {@code authority} (HEADERS with END_STREAM and END_HEADERS) followed
    * by a frame of {@code type} with {@code payload} on the same stream, until the server closes the
@@ -47,12 +61,7 @@ public final class ResetFloods {
     ByteArrayOutputStream opening = new ByteArrayOutputStream();
     opening.write(ContinuationFlood.PREFACE);
     opening.write(ContinuationFlood.frame(4, 0, 0, new byte[0])); // SETTINGS
-    byte[] host = authority.getBytes(StandardCharsets.US_ASCII);
-    ByteArrayOutputStream block = new ByteArrayOutputStream();
-    // GET, http, /, then :authority as a literal without indexing (name index 1)
-    block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) host.length});
-    block.write(host);
-    byte[] headers = block.toByteArray();
+    byte[] headers = requestHeaders(authority);
     return ContinuationFlood.flood(
         socket,
         opening.toByteArray(),

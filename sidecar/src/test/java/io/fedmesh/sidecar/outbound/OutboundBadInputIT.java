@@ -327,6 +327,43 @@ class OutboundBadInputIT {
     assertListenerKeepsServing();
   }
 
+  @Test
+  void http2StreamsPastTheAdvertisedLimitAreRefusedBeforeTheClientAcksSettings() throws Exception {
+    // Netty applies the listener's SETTINGS_MAX_CONCURRENT_STREAMS once the client acknowledged
+    // its SETTINGS; this client never does, and opens half as many streams again as allowed.
+    int limit = (int) HttpServerOptions.DEFAULT_INITIAL_SETTINGS_MAX_CONCURRENT_STREAMS;
+    int streams = limit + limit / 2;
+    List<Integer> refused = new java.util.ArrayList<>();
+    try (Socket socket = new Socket("127.0.0.1", outboundPort)) {
+      socket.setSoTimeout(10_000);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.write(ContinuationFlood.PREFACE);
+      out.write(ContinuationFlood.frame(4, 0, 0, new byte[0])); // SETTINGS, never an ACK
+      byte[] headers = ResetFloods.requestHeaders(HOST);
+      for (int i = 0; i < streams; i++) {
+        // END_HEADERS without END_STREAM: each request waits for its body, its stream stays open.
+        out.write(ContinuationFlood.frame(1, 0x4, 2 * i + 1, headers));
+      }
+      socket.getOutputStream().write(out.toByteArray());
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      while (refused.size() < streams - limit) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        in.readUnsignedByte(); // flags
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        if (type == 3 && java.nio.ByteBuffer.wrap(payload).getInt() == 7) { // REFUSED_STREAM
+          refused.add(stream);
+        }
+      }
+    }
+    assertThat(refused)
+        .as("streams refused")
+        .containsExactlyElementsOf(
+            java.util.stream.IntStream.range(limit, streams).mapToObj(i -> 2 * i + 1).toList());
+    assertListenerKeepsServing();
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"rapid reset", "MadeYouReset"})
   void http2ResetFloodOnH2cIsCutOffWithGoAway(String flood) throws Exception {
@@ -337,12 +374,13 @@ class OutboundBadInputIT {
             : ResetFloods.madeYouReset(socket, HOST);
     assertThat(r.closedByServer()).as("closed before %d bytes", ContinuationFlood.CAP).isTrue();
     assertThat(r.goAway()).isTrue();
-    // The GOAWAY names the last stream the listener took. A client's resets count as they are
-    // decoded; a reset the listener sends counts when the next stream opens: either way the
-    // listener stops within a stream of the guard's minimum and decodes no further frame.
-    assertThat(r.goAwayLastStream())
-        .as("last stream of the GOAWAY")
-        .isBetween(1, 2 * (ListenerGuards.MIN_PREMATURE_RESETS + 2) + 1);
+    // The streams the listener took (below the GOAWAY's last stream, not refused past the
+    // concurrency limit): a client's resets count as they are decoded, a reset the listener sends
+    // when the next stream opens or, at the latest, when it is written at the end of the read;
+    // either way the listener stops within a stream or two of the guard's minimum.
+    assertThat(r.streamsTaken())
+        .as("streams taken before the GOAWAY")
+        .isBetween(ListenerGuards.MIN_PREMATURE_RESETS, ListenerGuards.MIN_PREMATURE_RESETS + 2);
     assertThat(
             registry
                 .get(RequestMeters.HTTP2_ABUSE)
