@@ -328,6 +328,41 @@ class OutboundBadInputIT {
   }
 
   @Test
+  void http2AbusiveConnectionIsClosedAfterItsLingerEvenIfThePeerKeepsItOpen() throws Exception {
+    // After the GOAWAY the listener only shuts its output down and drops what still comes; a
+    // peer that never closes its end must not keep the connection for ever.
+    double before = activeConnections();
+    try (Socket socket = new Socket("127.0.0.1", outboundPort)) {
+      socket.setSoTimeout(10_000);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.write(ContinuationFlood.PREFACE);
+      out.write(ContinuationFlood.frame(4, 0, 0, new byte[0]));
+      byte[] headers = ResetFloods.requestHeaders(HOST);
+      for (int i = 0; i < 2 * ListenerGuards.MIN_PREMATURE_RESETS; i++) {
+        out.write(ContinuationFlood.frame(1, 0x5, 2 * i + 1, headers));
+        out.write(ContinuationFlood.frame(3, 0, 2 * i + 1, new byte[] {0, 0, 0, 8})); // CANCEL
+      }
+      socket.getOutputStream().write(out.toByteArray());
+      InputStream in = socket.getInputStream();
+      byte[] buf = new byte[8192];
+      while (in.read(buf) != -1) {
+        // the listener's frames up to its GOAWAY, then its FIN
+      }
+      // This end stays open; the listener closes its own after the linger.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> activeConnections() == before);
+      assertThat(socket.isClosed()).isFalse();
+    }
+    assertThat(registry.get(RequestMeters.HTTP2_ABUSE).counter().count()).isEqualTo(1.0);
+  }
+
+  /** The outbound listener's open connections, as its gauge counts them. */
+  private double activeConnections() {
+    return registry.get(RequestMeters.CONNECTIONS_ACTIVE).gauge().value();
+  }
+
+  @Test
   void http2StreamsPastTheAdvertisedLimitAreRefusedBeforeTheClientAcksSettings() throws Exception {
     // Netty applies the listener's SETTINGS_MAX_CONCURRENT_STREAMS once the client acknowledged
     // its SETTINGS; this client never does, and opens half as many streams again as allowed.
