@@ -122,19 +122,22 @@ final class Http2ProgressGuard extends ChannelDuplexHandler {
    */
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-    if (lingering) {
-      ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
-      return;
+    if (!lingering) {
+      if (!tripped
+          || !(ctx.channel() instanceof DuplexChannel socket)
+          || socket.isInputShutdown()
+          || socket.isOutputShutdown()) {
+        ctx.close(promise);
+        return;
+      }
+      linger(ctx, socket);
     }
-    if (!tripped
-        || !(ctx.channel() instanceof DuplexChannel socket)
-        || socket.isInputShutdown()
-        || socket.isOutputShutdown()) {
-      ctx.close(promise);
-      return;
-    }
-    lingering = true;
     ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
+  }
+
+  /** Sends the GOAWAY, shuts the output down once it is written, and closes in a while. */
+  private void linger(ChannelHandlerContext ctx, DuplexChannel socket) {
+    lingering = true;
     goAway();
     // Shutting the output down drops what is not written yet: first the GOAWAY (and close_notify)
     // must have reached the socket.

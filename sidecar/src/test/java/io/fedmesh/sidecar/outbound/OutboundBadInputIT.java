@@ -335,12 +335,10 @@ class OutboundBadInputIT {
     try (Socket socket = new Socket("127.0.0.1", outboundPort)) {
       socket.setSoTimeout(10_000);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write(ContinuationFlood.PREFACE);
-      out.write(ContinuationFlood.frame(4, 0, 0, new byte[0]));
+      out.write(ResetFloods.opening());
       byte[] headers = ResetFloods.requestHeaders(HOST);
       for (int i = 0; i < 2 * ListenerGuards.MIN_PREMATURE_RESETS; i++) {
-        out.write(ContinuationFlood.frame(1, 0x5, 2 * i + 1, headers));
-        out.write(ContinuationFlood.frame(3, 0, 2 * i + 1, new byte[] {0, 0, 0, 8})); // CANCEL
+        out.write(ResetFloods.rapidResetRound(2 * i + 1, headers));
       }
       socket.getOutputStream().write(out.toByteArray());
       InputStream in = socket.getInputStream();
@@ -354,7 +352,17 @@ class OutboundBadInputIT {
           .until(() -> activeConnections() == before);
       assertThat(socket.isClosed()).isFalse();
     }
-    assertThat(registry.get(RequestMeters.HTTP2_ABUSE).counter().count()).isEqualTo(1.0);
+    assertThat(abuses(ListenerGuards.PREMATURE_RESETS)).isEqualTo(1.0);
+  }
+
+  /** Outbound HTTP/2 connections closed for abuse of {@code kind} so far. */
+  private double abuses(String kind) {
+    return registry
+        .get(RequestMeters.HTTP2_ABUSE)
+        .tag("direction", "outbound")
+        .tag("kind", kind)
+        .counter()
+        .count();
   }
 
   /** The outbound listener's open connections, as its gauge counts them. */
@@ -372,8 +380,7 @@ class OutboundBadInputIT {
     try (Socket socket = new Socket("127.0.0.1", outboundPort)) {
       socket.setSoTimeout(10_000);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write(ContinuationFlood.PREFACE);
-      out.write(ContinuationFlood.frame(4, 0, 0, new byte[0])); // SETTINGS, never an ACK
+      out.write(ResetFloods.opening()); // its SETTINGS, and never an ACK of the listener's
       byte[] headers = ResetFloods.requestHeaders(HOST);
       for (int i = 0; i < streams; i++) {
         // END_HEADERS without END_STREAM: each request waits for its body, its stream stays open.
@@ -416,13 +423,7 @@ class OutboundBadInputIT {
     assertThat(r.streamsTaken())
         .as("streams taken before the GOAWAY")
         .isBetween(ListenerGuards.MIN_PREMATURE_RESETS, ListenerGuards.MIN_PREMATURE_RESETS + 2);
-    assertThat(
-            registry
-                .get(RequestMeters.HTTP2_ABUSE)
-                .tag("kind", ListenerGuards.PREMATURE_RESETS)
-                .counter()
-                .count())
-        .isEqualTo(1.0);
+    assertThat(abuses(ListenerGuards.PREMATURE_RESETS)).isEqualTo(1.0);
     // The streams the app reset were reset upstream too: reviews is served at once, its
     // endpoint neither starved of pooled connections nor ejected.
     assertListenerKeepsServing();

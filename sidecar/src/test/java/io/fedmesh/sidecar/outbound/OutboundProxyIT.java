@@ -71,6 +71,15 @@ class OutboundProxyIT {
     return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
+  /** A GET of {@code uri} on reviews (cluster-local name) through the outbound listener. */
+  private RequestOptions reviewsRequest(String uri) {
+    return new RequestOptions()
+        .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+        .setHost("reviews.default.svc.cluster.local")
+        .setPort(9080)
+        .setURI(uri);
+  }
+
   /** The port of a plain HTTP app on loopback serving with {@code handler}. */
   private int plainApp(io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler)
       throws Exception {
@@ -269,13 +278,7 @@ class OutboundProxyIT {
     outboundPort = startOutbound(upgradeHttp1);
 
     for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
-      RequestOptions ro =
-          new RequestOptions()
-              .setMethod(method)
-              .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
-              .setHost("reviews.default.svc.cluster.local")
-              .setPort(9080)
-              .setURI("/big");
+      RequestOptions ro = reviewsRequest("/big").setMethod(method);
       String seen =
           TestCalls.call(
               vertx,
@@ -326,12 +329,7 @@ class OutboundProxyIT {
             List.of(Endpoint.local("reviews-s", "127.0.0.1", inboundPort, ZONE_A)),
             List.of(REVIEWS)));
     outboundPort = startOutbound(upgradeHttp1);
-    RequestOptions ro =
-        new RequestOptions()
-            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
-            .setHost("reviews.default.svc.cluster.local")
-            .setPort(9080)
-            .setURI("/events");
+    RequestOptions ro = reviewsRequest("/events");
     // The body is asked for on the response's own context, before anything can arrive.
     AtomicReference<Future<Buffer>> body = new AtomicReference<>();
     io.vertx.core.http.HttpClientResponse resp =
@@ -383,12 +381,7 @@ class OutboundProxyIT {
         snapshot(
             List.of(Endpoint.local("reviews-slow", "127.0.0.1", port[0], ZONE_A)),
             List.of(REVIEWS)));
-    RequestOptions fast =
-        new RequestOptions()
-            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
-            .setHost("reviews.default.svc.cluster.local")
-            .setPort(9080)
-            .setURI("/fast");
+    RequestOptions fast = reviewsRequest("/fast");
     assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
         .isEqualTo("fast");
     Future<String> inFlight =
