@@ -305,6 +305,54 @@ class OutboundProxyIT {
   }
 
   /**
+   * A large body crosses both sidecars byte for byte, on either protocol between them, written by
+   * the app in pieces of uneven sizes (many in one task, so the relays gather several chunks into
+   * one write, and some apart in time) and read back whole.
+   */
+  @ParameterizedTest(name = "upgradeHttp1={0}")
+  @ValueSource(booleans = {true, false})
+  void largeBodiesArriveIntactWhateverTheirPieces(boolean upgradeHttp1) throws Exception {
+    byte[] body = new byte[3 * 1024 * 1024 + 17];
+    new java.util.Random(42).nextBytes(body);
+    int appPort =
+        plainApp(
+            req -> {
+              var resp = req.response().setChunked(true);
+              int at = 0;
+              int step = 1;
+              // A burst of pieces from 1 byte to 64 KiB in one task, then the rest later.
+              while (at < body.length / 2) {
+                int n = Math.min(step, body.length - at);
+                resp.write(Buffer.buffer(java.util.Arrays.copyOfRange(body, at, at + n)));
+                at += n;
+                step = step >= 64 * 1024 ? 1 : step * 3 + 1;
+              }
+              int half = at;
+              vertx.setTimer(
+                  5,
+                  t ->
+                      resp.end(
+                          Buffer.buffer(java.util.Arrays.copyOfRange(body, half, body.length))));
+            });
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    int inboundPort =
+        await(InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build().start());
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local("reviews-l", "127.0.0.1", inboundPort, ZONE_A)),
+            List.of(REVIEWS)));
+    outboundPort = startOutbound(upgradeHttp1);
+    RequestOptions ro = reviewsRequest("/large");
+    Buffer got =
+        TestCalls.call(
+            vertx, ro, () -> app.request(ro).compose(r -> r.send()).compose(r -> r.body()));
+    assertThat(got.length()).isEqualTo(body.length);
+    var sha = java.security.MessageDigest.getInstance("SHA-256");
+    assertThat(java.util.HexFormat.of().formatHex(sha.digest(got.getBytes())))
+        .isEqualTo(java.util.HexFormat.of().formatHex(sha.digest(body)));
+  }
+
+  /**
    * A response whose app sends its headers and holds the body (server-sent events, long polls,
    * streams that wait for their first message) reaches the caller's app with its headers at once,
    * through both sidecars, on either protocol between them.
