@@ -113,8 +113,12 @@ public final class HttpRelay {
    * instead of two. A streaming response loses nothing: a chunk waits only for the task it came in
    * to finish, and so do the headers of a response whose body is not there yet.
    */
-  private static final class ResponseBody {
-    /** Chunks gathered without copying, per task; more are consolidated by the composite. */
+  static final class ResponseBody { // package-private for HttpRelayResponseBodyTest
+    /**
+     * Chunks gathered per write: once this many came in one task they are written at once. The
+     * composite never consolidates them (a copy of all its bytes each time it reaches its limit,
+     * which many tiny chunks, as a token or event stream sends, would make quadratic).
+     */
     private static final int MAX_GATHERED = 64;
 
     private final HttpClientResponse cresp;
@@ -175,13 +179,15 @@ public final class HttpRelay {
         return;
       }
       if (gathered == null) {
-        // Unpooled heap chunks (Vert.x copies what it reads): nothing to release, and past this
-        // many chunks the composite consolidates them (one copy) rather than growing its index.
+        // Unpooled heap chunks (Vert.x copies what it reads): nothing to release.
         gathered = Unpooled.compositeBuffer(MAX_GATHERED);
         gathered.addComponent(true, ((BufferInternal) pending).getByteBuf());
         pending = BufferInternal.buffer(gathered);
       }
       gathered.addComponent(true, ((BufferInternal) buf).getByteBuf());
+      if (gathered.numComponents() >= MAX_GATHERED && !done) {
+        write(take());
+      }
     }
 
     /** Takes the chunks gathered so far; null if none came. */

@@ -306,8 +306,9 @@ class OutboundProxyIT {
 
   /**
    * A large body crosses both sidecars byte for byte, on either protocol between them, written by
-   * the app in pieces of uneven sizes (many in one task, so the relays gather several chunks into
-   * one write, and some apart in time) and read back whole.
+   * the app in pieces of uneven sizes (many in one task, thousands of them one byte long, so the
+   * relays gather chunks into writes, up to their limit per write, and some apart in time) and read
+   * back whole.
    */
   @ParameterizedTest(name = "upgradeHttp1={0}")
   @ValueSource(booleans = {true, false})
@@ -320,7 +321,11 @@ class OutboundProxyIT {
               var resp = req.response().setChunked(true);
               int at = 0;
               int step = 1;
-              // A burst of pieces from 1 byte to 64 KiB in one task, then the rest later.
+              // Thousands of 1-byte pieces and a burst of pieces from 1 byte to 64 KiB in one
+              // task (they reach the relays many to a read), then the rest later.
+              for (; at < 5000; at++) {
+                resp.write(Buffer.buffer(new byte[] {body[at]}));
+              }
               while (at < body.length / 2) {
                 int n = Math.min(step, body.length - at);
                 resp.write(Buffer.buffer(java.util.Arrays.copyOfRange(body, at, at + n)));
