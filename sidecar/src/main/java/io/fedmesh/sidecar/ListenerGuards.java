@@ -17,8 +17,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * its codec {@link #MAX_BYTES_WITHOUT_PROGRESS} bytes without a complete frame (CONTINUATION flood,
  * empty frames included), the other one whose streams mostly end in a reset before their response
  * began (rapid reset, MadeYouReset; {@code Http2ResetGuard}), in place of Vert.x's limit on resets
- * received, which the listener's options must turn off ({@link #withoutResetLimit}). And the limit
- * on concurrent streams the listener advertises holds from the connection's start: Netty applies it
+ * received, which the listener's options must turn off ({@link #serverOptions}). And the limit on
+ * concurrent streams the listener advertises holds from the connection's start: Netty applies it
  * only once the client acknowledged the SETTINGS frame, so a client that never does could open any
  * number of streams; streams past it are refused (RST_STREAM REFUSED_STREAM).
  *
@@ -90,11 +90,17 @@ public final class ListenerGuards {
   }
 
   /**
-   * Server options with Vert.x's (Netty's) HTTP/2 reset-flood limit off, as {@link #install}
-   * requires: {@link Http2ResetGuard} counts resets instead.
+   * Options for a relaying listener: Vert.x's (Netty's) HTTP/2 reset-flood limit off, as {@link
+   * #install} requires ({@link Http2ResetGuard} counts resets instead), and no WebSocket
+   * compression extensions. The listeners relay requests and accept no WebSocket themselves; with
+   * the extensions on, Vert.x builds their handshakers and adds a handler to every HTTP/1.x
+   * connection that looks for an upgrade in the headers of each request and response it passes.
    */
-  public static HttpServerOptions withoutResetLimit(HttpServerOptions options) {
-    return options.setHttp2RstFloodMaxRstFramePerWindow(0);
+  public static HttpServerOptions serverOptions() {
+    return new HttpServerOptions()
+        .setHttp2RstFloodMaxRstFramePerWindow(0)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
   }
 
   private static void guard(

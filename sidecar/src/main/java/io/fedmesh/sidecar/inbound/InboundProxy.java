@@ -110,7 +110,7 @@ public final class InboundProxy {
             .build();
     appHealth = new AppHealth(vertx, appHost, appPort);
     HttpServerOptions options =
-        tls.configureServer(ListenerGuards.withoutResetLimit(new HttpServerOptions()))
+        tls.configureServer(ListenerGuards.serverOptions())
             .setUseAlpn(true)
             .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
             .setMaxHeaderSize(16 * 1024)

@@ -215,7 +215,7 @@ public final class OutboundProxy {
   /** Starts listening (HTTP/1.1 and h2c); completes with the bound port. */
   public Future<Integer> start() {
     HttpServerOptions options =
-        ListenerGuards.withoutResetLimit(new HttpServerOptions())
+        ListenerGuards.serverOptions()
             .setHttp2ClearTextEnabled(true)
             .setMaxHeaderSize(16 * 1024)
             .setMaxInitialLineLength(8 * 1024)
