@@ -24,6 +24,47 @@ final class PathNormalizer {
       return Optional.empty();
     }
     int q = uri.indexOf('?');
+    int pathEnd = q < 0 ? uri.length() : q;
+    if (alreadyNormal(uri, pathEnd)) {
+      return Optional.of(uri);
+    }
+    return normalizeSlowly(uri);
+  }
+
+  /**
+   * Whether {@code uri}'s path (its first {@code end} characters) is its own normal form: no
+   * escape, no character to refuse, no repeated slash, no dot segment. Most requests' paths are;
+   * they pass with one scan and no copy.
+   */
+  static boolean alreadyNormal(String uri, int end) {
+    int segment = 0;
+    for (int i = 0; i < end; i++) {
+      char c = uri.charAt(i);
+      if (c == '%' || c == '\\' || c < 0x21 || c == 0x7f) {
+        return false;
+      }
+      if (c == '/') {
+        if (i > 0 && (i == segment || isDotSegment(uri, segment, i))) {
+          return false; // "//" or a "." or ".." segment
+        }
+        segment = i + 1;
+      }
+    }
+    return !isDotSegment(uri, segment, end);
+  }
+
+  private static boolean isDotSegment(String s, int from, int to) {
+    int n = to - from;
+    return (n == 1 && s.charAt(from) == '.')
+        || (n == 2 && s.charAt(from) == '.' && s.charAt(from + 1) == '.');
+  }
+
+  /** The full normalization, for a path that is not already normal (and, in tests, any path). */
+  static Optional<String> normalizeSlowly(String uri) {
+    if (uri == null || uri.isEmpty() || uri.charAt(0) != '/') {
+      return Optional.empty();
+    }
+    int q = uri.indexOf('?');
     String path = q < 0 ? uri : uri.substring(0, q);
     String query = q < 0 ? "" : uri.substring(q);
     StringBuilder decoded = new StringBuilder(path.length());

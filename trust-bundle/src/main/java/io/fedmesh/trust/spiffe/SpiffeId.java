@@ -21,10 +21,13 @@ public final class SpiffeId implements Comparable<SpiffeId> {
   // The /ns/NS/sa/SA parts, found once: proxies ask for them on every request they record.
   private final Optional<String> namespace;
   private final Optional<String> serviceAccount;
+  // The string form, made once: proxies put it in headers and spans of every request.
+  private final String string;
 
   private SpiffeId(TrustDomain trustDomain, String path) {
     this.trustDomain = trustDomain;
     this.path = path;
+    this.string = SCHEME_PREFIX + trustDomain.name() + path;
     String[] parts = path.split("/");
     boolean k8s = parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa");
     this.namespace = k8s ? Optional.of(parts[2]) : Optional.empty();
@@ -203,6 +206,6 @@ public final class SpiffeId implements Comparable<SpiffeId> {
   /** The canonical string form, {@code spiffe://domain/path}. */
   @Override
   public String toString() {
-    return SCHEME_PREFIX + trustDomain.name() + path;
+    return string;
   }
 }
