@@ -1,7 +1,5 @@
 package io.fedmesh.sidecar;
 
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -10,7 +8,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -114,28 +111,10 @@ public final class HttpRelay {
    * to finish, and so do the headers of a response whose body is not there yet.
    */
   static final class ResponseBody { // package-private for HttpRelayResponseBodyTest
-    /**
-     * Chunks gathered per write: once this many came in one task they are written at once. The
-     * composite never consolidates them (a copy of all its bytes each time it reaches its limit,
-     * which many tiny chunks, as a token or event stream sends, would make quadratic).
-     */
-    private static final int MAX_GATHERED = 64;
-
     private final HttpClientResponse cresp;
     private final HttpServerResponse resp;
     private final Context context;
-
-    /** The chunks that came in this task, as one buffer. */
     private Buffer pending;
-
-    /**
-     * {@code pending}'s bytes once a second chunk came: the chunks themselves, not a copy.
-     * Appending to the first chunk copied every later one and grew the first by reallocation (8
-     * KiB, 16 KiB, 32 KiB for a 16 KiB body in three reads): a quarter of the bytes a relaying
-     * sidecar allocated at 16 KiB.
-     */
-    private CompositeByteBuf gathered;
-
     private boolean flushQueued;
     private boolean done;
 
@@ -166,36 +145,15 @@ public final class HttpRelay {
         write(buf);
         return;
       }
-      gather(buf);
+      // One copy of the later chunks, however they are gathered: the next handlers copy a heap
+      // body into direct memory for TLS or the socket, and Netty flattens a composite into one heap
+      // buffer first (CompositeByteBuf.nioBuffer), so gathering into a composite allocated as much
+      // as appending does (bench/README, tuning log 21).
+      pending = pending == null ? buf : pending.appendBuffer(buf);
       if (!flushQueued) {
         flushQueued = true;
         context.runOnContext(v -> flush());
       }
-    }
-
-    private void gather(Buffer buf) {
-      if (pending == null) {
-        pending = buf;
-        return;
-      }
-      if (gathered == null) {
-        // Unpooled heap chunks (Vert.x copies what it reads): nothing to release.
-        gathered = Unpooled.compositeBuffer(MAX_GATHERED);
-        gathered.addComponent(true, ((BufferInternal) pending).getByteBuf());
-        pending = BufferInternal.buffer(gathered);
-      }
-      gathered.addComponent(true, ((BufferInternal) buf).getByteBuf());
-      if (gathered.numComponents() >= MAX_GATHERED && !done) {
-        write(take());
-      }
-    }
-
-    /** Takes the chunks gathered so far; null if none came. */
-    private Buffer take() {
-      Buffer buf = pending;
-      pending = null;
-      gathered = null;
-      return buf;
     }
 
     private void flush() {
@@ -203,13 +161,14 @@ public final class HttpRelay {
       if (done) {
         return;
       }
-      Buffer buf = take();
+      Buffer buf = pending;
       if (buf == null) {
         if (!resp.headWritten()) {
           resp.writeHead();
         }
         return;
       }
+      pending = null;
       write(buf);
     }
 
@@ -223,7 +182,8 @@ public final class HttpRelay {
 
     void end() {
       done = true;
-      Buffer buf = take();
+      Buffer buf = pending;
+      pending = null;
       if (buf == null) {
         resp.end();
       } else {
@@ -233,7 +193,7 @@ public final class HttpRelay {
 
     void discard() {
       done = true;
-      take();
+      pending = null;
     }
   }
 

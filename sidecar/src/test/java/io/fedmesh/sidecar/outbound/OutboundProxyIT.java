@@ -307,8 +307,7 @@ class OutboundProxyIT {
   /**
    * A large body crosses both sidecars byte for byte, on either protocol between them, written by
    * the app in pieces of uneven sizes (many in one task, thousands of them one byte long, so the
-   * relays gather chunks into writes, up to their limit per write, and some apart in time) and read
-   * back whole.
+   * relays gather chunks into writes, and some apart in time) and read back whole.
    */
   @ParameterizedTest(name = "upgradeHttp1={0}")
   @ValueSource(booleans = {true, false})
