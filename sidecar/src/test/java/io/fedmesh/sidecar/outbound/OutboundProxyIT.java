@@ -80,6 +80,20 @@ class OutboundProxyIT {
         .setURI(uri);
   }
 
+  /**
+   * Puts {@code appPort}'s app behind an inbound sidecar, endpoint {@code endpoint} of reviews in
+   * zone a, and starts the outbound ({@link #outboundPort}) with HTTP/1.x upgraded or not.
+   */
+  private void meshTo(int appPort, String endpoint, boolean upgradeHttp1) throws Exception {
+    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
+    int inboundPort =
+        await(InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build().start());
+    snapshot.set(
+        snapshot(
+            List.of(Endpoint.local(endpoint, "127.0.0.1", inboundPort, ZONE_A)), List.of(REVIEWS)));
+    outboundPort = startOutbound(upgradeHttp1);
+  }
+
   /** The port of a plain HTTP app on loopback serving with {@code handler}. */
   private int plainApp(io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler)
       throws Exception {
@@ -268,14 +282,7 @@ class OutboundProxyIT {
               vertx.setTimer(10, t2 -> resp.write(piece));
               vertx.setTimer(15, t3 -> resp.end(piece));
             });
-    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
-    InboundProxy inbound = InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build();
-    int inboundPort = await(inbound.start());
-    snapshot.set(
-        snapshot(
-            List.of(Endpoint.local("reviews-f", "127.0.0.1", inboundPort, ZONE_A)),
-            List.of(REVIEWS)));
-    outboundPort = startOutbound(upgradeHttp1);
+    meshTo(appPort, "reviews-f", upgradeHttp1);
 
     for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
       RequestOptions ro = reviewsRequest("/big").setMethod(method);
@@ -338,14 +345,7 @@ class OutboundProxyIT {
                       resp.end(
                           Buffer.buffer(java.util.Arrays.copyOfRange(body, half, body.length))));
             });
-    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
-    int inboundPort =
-        await(InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build().start());
-    snapshot.set(
-        snapshot(
-            List.of(Endpoint.local("reviews-l", "127.0.0.1", inboundPort, ZONE_A)),
-            List.of(REVIEWS)));
-    outboundPort = startOutbound(upgradeHttp1);
+    meshTo(appPort, "reviews-l", upgradeHttp1);
     RequestOptions ro = reviewsRequest("/large");
     Buffer got =
         TestCalls.call(
@@ -373,14 +373,7 @@ class OutboundProxyIT {
               resp.writeHead();
               release.future().onComplete(v -> resp.end("data: first\n\n"));
             });
-    MeshTls tls = MeshTls.builder(svid(REVIEWS), bundles).build();
-    int inboundPort =
-        await(InboundProxy.builder(vertx, tls, appPort).listen("127.0.0.1", 0).build().start());
-    snapshot.set(
-        snapshot(
-            List.of(Endpoint.local("reviews-s", "127.0.0.1", inboundPort, ZONE_A)),
-            List.of(REVIEWS)));
-    outboundPort = startOutbound(upgradeHttp1);
+    meshTo(appPort, "reviews-s", upgradeHttp1);
     RequestOptions ro = reviewsRequest("/events");
     // The body is asked for on the response's own context, before anything can arrive.
     AtomicReference<Future<Buffer>> body = new AtomicReference<>();
