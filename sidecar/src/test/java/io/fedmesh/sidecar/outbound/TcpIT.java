@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -239,26 +238,12 @@ class TcpIT {
     }
   }
 
-  private static byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    new Random(n).nextBytes(b);
-    return b;
-  }
-
   private static byte[] concat(byte[] a, String tail) {
     byte[] t = tail.getBytes(StandardCharsets.US_ASCII);
     byte[] out = new byte[a.length + t.length];
     System.arraycopy(a, 0, out, 0, a.length);
     System.arraycopy(t, 0, out, a.length, t.length);
     return out;
-  }
-
-  /** Compares by length and SHA-256 so a failure does not print megabytes. */
-  private static void assertSameBytes(byte[] actual, byte[] expected) throws Exception {
-    var sha = java.security.MessageDigest.getInstance("SHA-256");
-    assertThat(actual.length).isEqualTo(expected.length);
-    assertThat(java.util.HexFormat.of().formatHex(sha.digest(actual)))
-        .isEqualTo(java.util.HexFormat.of().formatHex(sha.digest(expected)));
   }
 
   private double counter(SimpleMeterRegistry r, String name, String... tags) {
@@ -268,9 +253,9 @@ class TcpIT {
 
   @Test
   void sameClusterPathCarriesSeveralMegabytesBothWaysIntact() throws Exception {
-    byte[] payload = randomBytes(6 << 20);
+    byte[] payload = Payloads.random(6 << 20);
     byte[] got = exchange(outboundPort(DB, DB_PORT), payload);
-    assertSameBytes(got, concat(payload, "|east-saw-eof"));
+    Payloads.assertSameBytes(got, concat(payload, "|east-saw-eof"));
     assertThat(counter(eastMeters, TcpOutbound.METRIC_BYTES, "direction", "sent"))
         .isEqualTo(payload.length);
     assertThat(
@@ -286,9 +271,9 @@ class TcpIT {
 
   @Test
   void crossClusterPathThroughTheGatewayCarriesSeveralMegabytesBothWaysIntact() throws Exception {
-    byte[] payload = randomBytes(5 << 20);
+    byte[] payload = Payloads.random(5 << 20);
     byte[] got = exchange(outboundPort(LEDGER, LEDGER_PORT), payload);
-    assertSameBytes(got, concat(payload, "|west-ledger-saw-eof"));
+    Payloads.assertSameBytes(got, concat(payload, "|west-ledger-saw-eof"));
     assertThat(
             counter(
                 westMeters,
