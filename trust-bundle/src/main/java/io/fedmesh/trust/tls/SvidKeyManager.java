@@ -27,30 +27,37 @@ final class SvidKeyManager extends X509ExtendedKeyManager {
     }
   }
 
-  private final AtomicReference<Entry> current;
-  private volatile Entry previous;
+  /**
+   * The current entry and the one it replaced, swapped as one: a handshake that chose the old alias
+   * just before an update always finds it, whichever thread runs when. (Two fields written one
+   * after the other left a window, between the writes, in which the old alias resolved to nothing
+   * and the handshake went out without a certificate.)
+   */
+  private record Entries(Entry current, Entry previous) {}
+
+  private final AtomicReference<Entries> entries;
 
   SvidKeyManager(Svid initial) {
-    this.current = new AtomicReference<>(new Entry(initial));
+    this.entries = new AtomicReference<>(new Entries(new Entry(initial), null));
   }
 
   void update(Svid svid) {
-    Entry old = current.getAndSet(new Entry(svid));
-    previous = old;
+    Entry next = new Entry(svid);
+    entries.updateAndGet(e -> new Entries(next, e.current()));
   }
 
   Svid current() {
-    return current.get().svid;
+    return entries.get().current().svid;
   }
 
   private String aliasFor(String keyType) {
-    Entry e = current.get();
+    Entry e = entries.get().current();
     return keyType == null || matches(e.svid.privateKey().getAlgorithm(), keyType) ? e.alias : null;
   }
 
   private String aliasForAny(String[] keyTypes) {
     if (keyTypes == null) {
-      return current.get().alias;
+      return entries.get().current().alias;
     }
     for (String t : keyTypes) {
       String a = aliasFor(t);
@@ -73,11 +80,11 @@ final class SvidKeyManager extends X509ExtendedKeyManager {
   }
 
   private Entry entry(String alias) {
-    Entry e = current.get();
-    if (e.alias.equals(alias)) {
-      return e;
+    Entries e = entries.get();
+    if (e.current().alias.equals(alias)) {
+      return e.current();
     }
-    Entry p = previous;
+    Entry p = e.previous();
     return p != null && p.alias.equals(alias) ? p : null;
   }
 
