@@ -44,15 +44,21 @@ import java.util.function.Consumer;
  * stream ({@link ProxyControl}).
  *
  * <p>A replica leaving (scale down) is first removed from the catalog; it stops once every proxy of
- * this cluster runs a config without it (bounded), so callers stop picking it before it goes.
+ * this cluster runs a config without it (bounded), so callers stop picking it before it goes. A
+ * replica arriving (scale up) is added to the catalog once it serves, and the scale returns once
+ * every proxy of this cluster that routes to its service runs a config with it (bounded), so a call
+ * made after {@code fedmesh scale} can already reach it.
  *
  * <p>All changes run on one thread, in order.
  */
 public final class ClusterProcess implements AutoCloseable {
   static final String HOST = "127.0.0.1";
 
-  /** How long a scale-down waits for the proxies to drop a leaving replica before stopping it. */
-  static final Duration DRAIN_BOUND = Duration.ofSeconds(10);
+  /**
+   * How long a scale waits for the proxies to take a change: to drop a leaving replica before
+   * stopping it, or to hold an arriving one before returning.
+   */
+  static final Duration PROPAGATION_BOUND = Duration.ofSeconds(10);
 
   private final StateDir state;
   private final Topology.Cluster me;
@@ -302,6 +308,7 @@ public final class ClusterProcess implements AutoCloseable {
   }
 
   private void reconcile() throws Exception {
+    List<Pod> started = new ArrayList<>();
     List<Pod> stopping = new ArrayList<>();
     for (ServiceState s : services.values()) {
       for (Map.Entry<String, Integer> zone : s.desired.entrySet()) {
@@ -311,6 +318,7 @@ public final class ClusterProcess implements AutoCloseable {
           String pod = s.spec.name() + "-" + me.name() + "-" + s.nextPod++;
           Pod p = startPod(s.spec, zone.getKey(), pod);
           s.running.add(p);
+          started.add(p);
         }
         for (int i = inZone.size() - 1; i >= zone.getValue(); i--) {
           // Newest first, like a ReplicaSet scaling down.
@@ -324,8 +332,11 @@ public final class ClusterProcess implements AutoCloseable {
         }
       }
     }
+    if (!started.isEmpty()) {
+      awaitProxies(started, true);
+    }
     if (!stopping.isEmpty()) {
-      awaitDropped(stopping);
+      awaitProxies(stopping, false);
       for (Pod p : stopping) {
         await(p.workload().close());
         p.control().close();
@@ -365,15 +376,20 @@ public final class ClusterProcess implements AutoCloseable {
     return new Pod(w, pc);
   }
 
-  /** Waits (bounded) until no proxy of this cluster holds an endpoint of a leaving pod. */
-  private void awaitDropped(List<Pod> leaving) throws InterruptedException {
-    long deadline = System.nanoTime() + DRAIN_BOUND.toNanos();
-    while (System.nanoTime() < deadline && anyHolds(leaving)) {
+  /**
+   * Waits (bounded by {@link #PROPAGATION_BOUND}) until the proxies of this cluster hold ({@code
+   * held}) or no longer hold the endpoints of {@code pods}. Holding is asked only of the proxies
+   * whose config has the pod's service (a sidecar that routes to it, the gateway when it is
+   * exported); a proxy with no config yet gets the current one when it connects.
+   */
+  private void awaitProxies(List<Pod> pods, boolean held) throws InterruptedException {
+    long deadline = System.nanoTime() + PROPAGATION_BOUND.toNanos();
+    while (System.nanoTime() < deadline && !settled(pods, held)) {
       Thread.sleep(20);
     }
   }
 
-  private boolean anyHolds(List<Pod> leaving) {
+  private boolean settled(List<Pod> pods, boolean held) {
     List<ProxySnapshot> views = new ArrayList<>();
     views.add(gatewayControl.snapshot());
     for (ServiceState s : services.values()) {
@@ -381,19 +397,24 @@ public final class ClusterProcess implements AutoCloseable {
         views.add(p.control().snapshot());
       }
     }
-    for (Pod gone : leaving) {
+    for (Pod pod : pods) {
       ServiceName name =
-          new ServiceName(gone.workload().spec().name(), gone.workload().spec().namespace());
-      String id = gone.workload().placement().pod();
+          new ServiceName(pod.workload().spec().name(), pod.workload().spec().namespace());
+      String id = pod.workload().placement().pod();
       for (ProxySnapshot v : views) {
         Service svc = v == null ? null : v.services().get(name);
-        if (svc != null) {
-          for (Endpoint e : svc.endpoints()) {
-            if (e.id().equals(id)) {
-              return true;
-            }
-          }
+        if (svc != null && holds(svc, id) != held) {
+          return false;
         }
+      }
+    }
+    return true;
+  }
+
+  private static boolean holds(Service svc, String endpointId) {
+    for (Endpoint e : svc.endpoints()) {
+      if (e.id().equals(endpointId)) {
+        return true;
       }
     }
     return false;
