@@ -664,7 +664,8 @@ class EastWestGatewayIT {
         // writing to a closed connection
       }
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(closedAt.get(5, TimeUnit.SECONDS) - start);
-      assertThat(elapsedMs).isBetween(900L, 2500L);
+      // 1 s timer; the upper bound leaves room for a loaded machine
+      assertThat(elapsedMs).isBetween(900L, 4000L);
       assertThat(sent).isLessThan(hello.length);
     }
     assertThat(failures("hello_timeout")).isEqualTo(1);
@@ -782,11 +783,13 @@ class EastWestGatewayIT {
     assertThat(admin("/ready").statusCode()).isEqualTo(200);
 
     long start = System.nanoTime();
-    Future<Void> drained = gateway.shutdown(Duration.ofSeconds(2));
+    // A bound the checks below (admin calls, the refused connect, a round trip) fit in with room
+    // on a loaded machine.
+    Future<Void> drained = gateway.shutdown(Duration.ofSeconds(4));
     assertThat(admin("/ready").statusCode()).isEqualTo(503);
     assertThat(admin("/ready").body()).isEqualTo("draining\n");
     await()
-        .atMost(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(3))
         .untilAsserted(
             () ->
                 assertThatThrownBy(() -> new Socket("127.0.0.1", gateway.port()).close())
@@ -795,8 +798,8 @@ class EastWestGatewayIT {
 
     CompletableFuture<Long> closed = new CompletableFuture<>();
     live.closeHandler(v -> closed.complete(System.nanoTime()));
-    long closedMs = TimeUnit.NANOSECONDS.toMillis(closed.get(8, TimeUnit.SECONDS) - start);
-    assertThat(closedMs).isBetween(1500L, 5000L);
+    long closedMs = TimeUnit.NANOSECONDS.toMillis(closed.get(10, TimeUnit.SECONDS) - start);
+    assertThat(closedMs).isBetween(3500L, 7000L);
     get(drained);
     gateway = null;
   }

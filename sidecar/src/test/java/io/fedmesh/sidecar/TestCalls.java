@@ -26,6 +26,19 @@ public final class TestCalls {
   /** Runs {@code attempt} on a context of {@code vertx}; fails after 15 s naming the request. */
   public static <T> T call(Vertx vertx, RequestOptions ro, Callable<Future<T>> attempt)
       throws Exception {
+    try {
+      return start(vertx, attempt).get(15, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "no response to " + ro.getMethod() + " " + ro.getURI() + " in 15 s", e);
+    }
+  }
+
+  /**
+   * Starts {@code attempt} on a context of {@code vertx} and returns its outcome: for a call the
+   * test keeps in flight while it does other things (bound the wait on it).
+   */
+  public static <T> CompletableFuture<T> start(Vertx vertx, Callable<Future<T>> attempt) {
     Context context = vertx.getOrCreateContext();
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(
@@ -45,12 +58,7 @@ public final class TestCalls {
             result.completeExceptionally(e);
           }
         });
-    try {
-      return result.get(15, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError(
-          "no response to " + ro.getMethod() + " " + ro.getURI() + " in 15 s", e);
-    }
+    return result;
   }
 
   /** {@code "<status> <body>"} of {@code ro} sent with no body by {@code client}, bounded. */

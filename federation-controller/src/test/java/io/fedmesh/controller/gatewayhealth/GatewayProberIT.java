@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * us-east's leader probes us-west's real gateway over mTLS after linking. Pass/fail is counted in
- * probes, not wall-clock time.
+ * probes, not wall-clock time; the probes keep the default interval (also each probe's deadline),
+ * since a first probe's mTLS handshake on a loaded machine can outlast a shorter one, and the
+ * counts asserted are those the gateway's stop and restart caused.
  */
 class GatewayProberIT {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -39,7 +41,6 @@ class GatewayProberIT {
                     == west.gateway.healthPort());
     prober =
         GatewayProber.builder(east.vertx, east.catalog, east.controllerTls)
-            .interval(Duration.ofMillis(50))
             .meterRegistry(registry)
             .build();
     prober.start();
@@ -60,6 +61,12 @@ class GatewayProberIT {
         .count();
   }
 
+  private double transitions(String to) {
+    return registry
+        .counter(GatewayProber.METRIC_TRANSITIONS, "cluster", "us-west", "to", to)
+        .count();
+  }
+
   private GatewayEntry gateway() {
     return east.catalog.gateway("us-west").orElseThrow();
   }
@@ -69,28 +76,22 @@ class GatewayProberIT {
       throws Exception {
     await().atMost(WAIT).until(() -> gateway().detail().isEmpty() && probes("ok") >= 1);
     assertThat(gateway().healthy()).isTrue();
-    assertThat(probes("failed")).isZero();
+    double failedBefore = probes("failed");
+    double toUnhealthyBefore = transitions("unhealthy");
+    double toHealthyBefore = transitions("healthy");
 
     west.stopGateway();
     await().atMost(WAIT).until(() -> !gateway().healthy());
     assertThat(gateway().detail()).startsWith("3 consecutive probes failed, last: ");
-    assertThat(probes("failed")).isGreaterThanOrEqualTo(3.0);
-    assertThat(
-            registry
-                .counter(GatewayProber.METRIC_TRANSITIONS, "cluster", "us-west", "to", "unhealthy")
-                .count())
-        .isEqualTo(1.0);
+    assertThat(probes("failed") - failedBefore).isGreaterThanOrEqualTo(3.0);
+    assertThat(transitions("unhealthy") - toUnhealthyBefore).isEqualTo(1.0);
 
     double okBefore = probes("ok");
     west.restartGateway();
     await().atMost(WAIT).until(() -> gateway().healthy());
     assertThat(probes("ok") - okBefore).isGreaterThanOrEqualTo(2.0);
     assertThat(gateway().detail()).isEmpty();
-    assertThat(
-            registry
-                .counter(GatewayProber.METRIC_TRANSITIONS, "cluster", "us-west", "to", "healthy")
-                .count())
-        .isEqualTo(1.0);
+    assertThat(transitions("healthy") - toHealthyBefore).isEqualTo(1.0);
   }
 
   @Test

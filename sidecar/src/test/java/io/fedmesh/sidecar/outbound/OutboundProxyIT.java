@@ -215,6 +215,41 @@ class OutboundProxyIT {
         base.inbound());
   }
 
+  /**
+   * The default policy for reviews with {@code breaker} and a 10 s per-try deadline: for tests
+   * whose app holds a request on purpose while the test goes on, so that a slow machine cannot turn
+   * the hold into a per-try timeout (default 1 s) and a retry.
+   */
+  private static Map<ServiceName, io.fedmesh.proxy.model.TrafficPolicy> patientReviews(
+      io.fedmesh.proxy.model.CircuitBreaker breaker) {
+    io.fedmesh.proxy.model.TrafficPolicy d = io.fedmesh.proxy.model.TrafficPolicy.DEFAULT;
+    io.fedmesh.proxy.model.RetryPolicy r = d.retries();
+    return Map.of(
+        new ServiceName("reviews", "default"),
+        new io.fedmesh.proxy.model.TrafficPolicy(
+            d.timeout(),
+            new io.fedmesh.proxy.model.RetryPolicy(
+                r.attempts(),
+                Duration.ofSeconds(10),
+                r.retryOn(),
+                r.retriableStatusCodes(),
+                r.budgetPercent(),
+                r.minRetriesPerSecond()),
+            d.outlierDetection(),
+            breaker,
+            d.healthCheck(),
+            d.locality()));
+  }
+
+  /** {@code base} with {@code policies}, at {@code version}. */
+  private static ProxySnapshot withPolicies(
+      ProxySnapshot base,
+      long version,
+      Map<ServiceName, io.fedmesh.proxy.model.TrafficPolicy> policies) {
+    return new ProxySnapshot(
+        version, base.cluster(), base.locality(), base.services(), policies, base.inbound());
+  }
+
   @Test
   void http1FromTheAppGoesUpstreamAsHttp11UnlessUpgradedAndHttp2AlwaysAsHttp2() throws Exception {
     // An upstream that answers with the protocol each request arrived in, with the same mTLS and
@@ -374,14 +409,17 @@ class OutboundProxyIT {
     // The body is asked for on the response's own context, before anything can arrive.
     AtomicReference<Future<Buffer>> body = new AtomicReference<>();
     io.vertx.core.http.HttpClientResponse resp =
-        await(
-            app.request(ro)
-                .compose(r -> r.send())
-                .map(
-                    r -> {
-                      body.set(r.body());
-                      return r;
-                    }));
+        TestCalls.call(
+            vertx,
+            ro,
+            () ->
+                app.request(ro)
+                    .compose(r -> r.send())
+                    .map(
+                        r -> {
+                          body.set(r.body());
+                          return r;
+                        }));
     // The headers came while the app still holds the body.
     assertThat(release.future().isComplete()).isFalse();
     assertThat(resp.statusCode()).isEqualTo(200);
@@ -419,15 +457,22 @@ class OutboundProxyIT {
             .build();
     port[0] = await(slow.start());
     snapshot.set(
-        snapshot(
-            List.of(Endpoint.local("reviews-slow", "127.0.0.1", port[0], ZONE_A)),
-            List.of(REVIEWS)));
+        withPolicies(
+            snapshot(
+                List.of(Endpoint.local("reviews-slow", "127.0.0.1", port[0], ZONE_A)),
+                List.of(REVIEWS)),
+            1,
+            patientReviews(io.fedmesh.proxy.model.CircuitBreaker.DEFAULT)));
     RequestOptions fast = reviewsRequest("/fast");
-    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
-        .isEqualTo("fast");
-    Future<String> inFlight =
-        app.request(new RequestOptions(fast).setURI("/slow"))
-            .compose(r -> r.send().compose(x -> x.body().map(b -> x.statusCode() + " " + b)));
+    assertThat(TestCalls.statusAndBody(vertx, app, fast)).isEqualTo("200 fast");
+    RequestOptions slowCall = new RequestOptions(fast).setURI("/slow");
+    java.util.concurrent.CompletableFuture<String> inFlight =
+        TestCalls.start(
+            vertx,
+            () ->
+                app.request(slowCall)
+                    .compose(
+                        r -> r.send().compose(x -> x.body().map(b -> x.statusCode() + " " + b))));
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> connections.get() >= 1);
@@ -436,15 +481,13 @@ class OutboundProxyIT {
     // A push that changes nothing of reviews, then one that replaces its connection pool (new
     // identities), both while /slow is in flight.
     snapshot.set(pushed(snapshot.get(), 2, List.of(REVIEWS)));
-    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
-        .isEqualTo("fast");
+    assertThat(TestCalls.statusAndBody(vertx, app, fast)).isEqualTo("200 fast");
     SpiffeId other = SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/reviews-v2");
     snapshot.set(pushed(snapshot.get(), 3, List.of(REVIEWS, other)));
-    assertThat(await(app.request(fast).compose(r -> r.send().compose(x -> x.body()))).toString())
-        .isEqualTo("fast");
-    release.complete();
+    assertThat(TestCalls.statusAndBody(vertx, app, fast)).isEqualTo("200 fast");
+    vertx.runOnContext(v -> release.complete());
 
-    assertThat(await(inFlight)).isEqualTo("200 slow done");
+    assertThat(inFlight.get(15, TimeUnit.SECONDS)).isEqualTo("200 slow done");
     // Version 2 reused the pooled upstream connection; version 3 opened a new pool.
     assertThat(connections.get()).isGreaterThan(before);
   }
@@ -641,12 +684,14 @@ class OutboundProxyIT {
         new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicInteger slowHits =
         new java.util.concurrent.atomic.AtomicInteger();
+    // The app holds its answer until the second call has been refused.
+    io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
     int slowApp =
         plainApp(
             req -> {
               slowHits.incrementAndGet();
               arrived.set(true);
-              vertx.setTimer(800, t -> req.response().end("slow"));
+              release.future().onComplete(v -> req.response().end("slow"));
             });
     int slowInbound =
         await(
@@ -658,23 +703,9 @@ class OutboundProxyIT {
         snapshot(
             List.of(Endpoint.local("reviews-slow", "127.0.0.1", slowInbound, ZONE_A)),
             List.of(REVIEWS));
-    io.fedmesh.proxy.model.TrafficPolicy d = io.fedmesh.proxy.model.TrafficPolicy.DEFAULT;
     snapshot.set(
-        new ProxySnapshot(
-            3,
-            base.cluster(),
-            base.locality(),
-            base.services(),
-            Map.of(
-                new ServiceName("reviews", "default"),
-                new io.fedmesh.proxy.model.TrafficPolicy(
-                    d.timeout(),
-                    d.retries(),
-                    d.outlierDetection(),
-                    new io.fedmesh.proxy.model.CircuitBreaker(1024, 1024, 1),
-                    d.healthCheck(),
-                    d.locality())),
-            AuthorizationPolicy.ALLOW_MESH));
+        withPolicies(
+            base, 3, patientReviews(new io.fedmesh.proxy.model.CircuitBreaker(1024, 1024, 1))));
     HttpClient second = vertx.createHttpClient(new HttpClientOptions());
     var first =
         java.util.concurrent.CompletableFuture.supplyAsync(
@@ -688,6 +719,7 @@ class OutboundProxyIT {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilTrue(arrived);
     assertThat(call(second, HttpMethod.GET, "reviews.default.svc.cluster.local", ""))
         .startsWith("503 circuit breaker open for default/reviews");
+    vertx.runOnContext(v -> release.complete());
     assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("200 slow");
     assertThat(slowHits).as("requests that reached the app").hasValue(1);
     assertThat(

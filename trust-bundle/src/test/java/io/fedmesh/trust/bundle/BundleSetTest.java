@@ -316,7 +316,8 @@ class BundleSetTest {
                   int seen = 0;
                   long lastVersion = 0;
                   long lastSequence = 0;
-                  while (!done.get()) {
+                  // at least one pass, however late this thread is scheduled
+                  do {
                     long version = set.version();
                     Map<TrustDomain, TrustBundle> snapshot = set.snapshot();
                     long local = snapshot.get(LOCAL).sequence();
@@ -327,7 +328,7 @@ class BundleSetTest {
                     lastVersion = version;
                     lastSequence = local;
                     seen++;
-                  }
+                  } while (!done.get());
                   return seen;
                 }));
       }
