@@ -60,16 +60,19 @@ public final class ControllerFixture implements AutoCloseable {
         f.replicas.add(await(b.build().start()));
       }
       // Replicas started one after another can form separate Hazelcast clusters for a moment
-      // (until split-brain healing merges them); tests start once they are one.
+      // (until split-brain healing merges them); tests start once they are one, with one leader.
+      // After such a merge the oldest member, the leader, need not be the first started: tests
+      // find the leader with isLeader(), never by index.
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(60))
           .until(
               () ->
                   f.replicas.stream()
-                      .allMatch(
-                          r ->
-                              r.context().replicas().size() == f.replicas.size()
-                                  && r.catalog().isSafe()));
+                          .allMatch(
+                              r ->
+                                  r.context().replicas().size() == f.replicas.size()
+                                      && r.catalog().isSafe())
+                      && f.replicas.stream().filter(FederationController::isLeader).count() == 1);
     } catch (Exception e) {
       f.close();
       throw e;

@@ -40,11 +40,14 @@ class FederationControllerIT {
         .atMost(ControllerFixture.bound())
         .until(() -> fixture.first().context().replicas().size() == 2);
     assertThat(fixture.replicas).filteredOn(FederationController::isLeader).hasSize(1);
-    assertThat(fixture.first().isLeader()).isTrue();
-    List<ControllerContext.Replica> replicas = fixture.replicas.get(1).context().replicas();
+    FederationController leader =
+        fixture.replicas.stream().filter(FederationController::isLeader).findFirst().orElseThrow();
+    FederationController follower = fixture.replicas.get(fixture.replicas.indexOf(leader) ^ 1);
+    // Oldest first in the member view of either replica: the leader is the oldest member.
+    List<ControllerContext.Replica> replicas = follower.context().replicas();
     assertThat(replicas.get(0).leader()).isTrue();
-    assertThat(replicas.get(0).replicaId()).isEqualTo(fixture.first().replicaId());
-    assertThat(replicas.get(1).mtlsPort()).isEqualTo(fixture.replicas.get(1).mtlsPort());
+    assertThat(replicas.get(0).replicaId()).isEqualTo(leader.replicaId());
+    assertThat(replicas.get(1).mtlsPort()).isEqualTo(follower.mtlsPort());
   }
 
   @Test

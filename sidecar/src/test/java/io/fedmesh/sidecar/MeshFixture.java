@@ -196,8 +196,11 @@ public final class MeshFixture {
     /** How long {@code /healthz} takes to answer. */
     public volatile Duration healthzDelay = Duration.ZERO;
 
-    /** Runs after each {@code /healthz} answer was sent. */
-    public volatile Runnable afterHealthz = () -> {};
+    /**
+     * Runs as each {@code /healthz} answer is about to be sent: before it can reach the prober, so
+     * that a count kept with {@link #onHealthz} never sees the prober's next probe first.
+     */
+    public volatile Runnable beforeHealthzAnswer = () -> {};
 
     int appPort;
     int inboundPort;
@@ -220,7 +223,10 @@ public final class MeshFixture {
         onHealthz.accept(status);
         healthzHits.incrementAndGet();
         Runnable answer =
-            () -> req.response().setStatusCode(status).end().onComplete(v -> afterHealthz.run());
+            () -> {
+              beforeHealthzAnswer.run();
+              req.response().setStatusCode(status).end();
+            };
         if (healthzDelay.isZero()) {
           answer.run();
         } else {

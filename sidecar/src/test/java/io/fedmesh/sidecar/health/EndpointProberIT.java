@@ -297,7 +297,7 @@ class EndpointProberIT {
       Replica r = mesh.replica(mesh.east, "r" + i);
       r.healthzDelay = Duration.ofMillis(150);
       r.onHealthz = s -> maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-      r.afterHealthz = () -> inFlight.decrementAndGet();
+      r.beforeHealthzAnswer = () -> inFlight.decrementAndGet();
       replicas.add(r);
       endpoints.add(r.endpoint(EAST_A));
     }
