@@ -1,5 +1,6 @@
 package io.fedmesh.cli;
 
+import io.fedmesh.cli.runner.ClusterProcess;
 import io.fedmesh.cli.runner.ClusterStatus;
 import io.fedmesh.cli.runner.ControlClient;
 import io.fedmesh.cli.runner.StateDir;
@@ -77,6 +78,17 @@ final class ScaleCommand implements Callable<Integer> {
               + ").");
     }
     out.flush();
+    if (!v.propagated()) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "warning: not every proxy of "
+              + cluster
+              + " had the change after "
+              + ClusterProcess.PROPAGATION_BOUND.toSeconds()
+              + " s; some calls may still go where they went before until it arrives (see"
+              + " 'fedmesh status' for proxies not connected to a controller).");
+      err.flush();
+    }
     return Fedmesh.EXIT_OK;
   }
 }

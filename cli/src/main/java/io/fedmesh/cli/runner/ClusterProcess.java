@@ -58,7 +58,7 @@ public final class ClusterProcess implements AutoCloseable {
    * How long a scale waits for the proxies to take a change: to drop a leaving replica before
    * stopping it, or to hold an arriving one before returning.
    */
-  static final Duration PROPAGATION_BOUND = Duration.ofSeconds(10);
+  public static final Duration PROPAGATION_BOUND = Duration.ofSeconds(10);
 
   private final StateDir state;
   private final Topology.Cluster me;
@@ -154,7 +154,7 @@ public final class ClusterProcess implements AutoCloseable {
       register(s.spec);
     }
     startGateway(gatewayPorts.get(0), gatewayPorts.get(1));
-    reconcile();
+    reconcile(); // start-up waits, bounded, for the proxies to hold every first replica too
     MeshTls tls =
         MeshTls.builder(Identities.issue(ca, runnerId()), BundleSet.of(ownBundle)).build();
     control = new ControlServer(this, tls, operatorId());
@@ -293,13 +293,13 @@ public final class ClusterProcess implements AutoCloseable {
     for (int i = 0; i < zones; i++) {
       s.desired.put(me.zones().get(i), replicas / zones + (i < replicas % zones ? 1 : 0));
     }
-    reconcile();
+    boolean propagated = reconcile();
     Map<String, Integer> running = new LinkedHashMap<>();
     for (String zone : me.zones()) {
       running.put(
           zone, (int) s.running.stream().filter(p -> p.workload().zone().equals(zone)).count());
     }
-    return new ClusterStatus.Scaled(namespace, service, running);
+    return new ClusterStatus.Scaled(namespace, service, running, propagated);
   }
 
   /** Kills controller replica {@code index}, as a crash would. */
@@ -307,7 +307,8 @@ public final class ClusterProcess implements AutoCloseable {
     return plane.kill(index);
   }
 
-  private void reconcile() throws Exception {
+  /** Starts and stops pods to match what is desired; false if a wait for the proxies ran out. */
+  private boolean reconcile() throws Exception {
     List<Pod> started = new ArrayList<>();
     List<Pod> stopping = new ArrayList<>();
     for (ServiceState s : services.values()) {
@@ -332,16 +333,15 @@ public final class ClusterProcess implements AutoCloseable {
         }
       }
     }
-    if (!started.isEmpty()) {
-      awaitProxies(started, true);
-    }
+    boolean propagated = started.isEmpty() || awaitProxies(started, true);
     if (!stopping.isEmpty()) {
-      awaitProxies(stopping, false);
+      propagated &= awaitProxies(stopping, false);
       for (Pod p : stopping) {
         await(p.workload().close());
         p.control().close();
       }
     }
+    return propagated;
   }
 
   private Pod startPod(Topology.Service spec, String zone, String pod) throws Exception {
@@ -380,13 +380,18 @@ public final class ClusterProcess implements AutoCloseable {
    * Waits (bounded by {@link #PROPAGATION_BOUND}) until the proxies of this cluster hold ({@code
    * held}) or no longer hold the endpoints of {@code pods}. Holding is asked only of the proxies
    * whose config has the pod's service (a sidecar that routes to it, the gateway when it is
-   * exported); a proxy with no config yet gets the current one when it connects.
+   * exported); a proxy with no config yet gets the current one when it connects. False if the bound
+   * ran out first.
    */
-  private void awaitProxies(List<Pod> pods, boolean held) throws InterruptedException {
+  private boolean awaitProxies(List<Pod> pods, boolean held) throws InterruptedException {
     long deadline = System.nanoTime() + PROPAGATION_BOUND.toNanos();
-    while (System.nanoTime() < deadline && !settled(pods, held)) {
+    while (!settled(pods, held)) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
       Thread.sleep(20);
     }
+    return true;
   }
 
   private boolean settled(List<Pod> pods, boolean held) {

@@ -95,6 +95,9 @@ public record ClusterStatus(
    * @param namespace the namespace
    * @param name the name
    * @param replicas replicas running per zone
+   * @param propagated whether every proxy of the cluster took the change within the bound (false:
+   *     some still route as before, for a moment)
    */
-  public record Scaled(String namespace, String name, java.util.Map<String, Integer> replicas) {}
+  public record Scaled(
+      String namespace, String name, java.util.Map<String, Integer> replicas, boolean propagated) {}
 }

@@ -20,8 +20,10 @@ import java.util.concurrent.Callable;
  * <ul>
  *   <li>{@code GET /v1/status}: {@link ClusterStatus}.
  *   <li>{@code POST /v1/scale} {@code {"namespace": "default", "service": "reviews", "replicas":
- *       0}}: {@link ClusterStatus.Scaled} once the replicas run (or, scaling down, once no proxy of
- *       the cluster routes to the leaving ones and they stopped).
+ *       0}}: {@link ClusterStatus.Scaled} once the replicas run and every proxy of the cluster that
+ *       routes to the service holds them (or, scaling down, once no proxy of the cluster routes to
+ *       the leaving ones and they stopped); each wait bounded, {@code propagated} false when a
+ *       bound ran out.
  *   <li>{@code POST /v1/chaos/kill-controller} {@code {"replica": 1}}: kills that controller
  *       replica as a crash would; its {@link ClusterStatus.Controller} after.
  * </ul>

@@ -43,7 +43,9 @@ final class SvidKeyManager extends X509ExtendedKeyManager {
 
   void update(Svid svid) {
     Entry next = new Entry(svid);
-    entries.updateAndGet(e -> new Entries(next, e.current()));
+    // The same SVID again (same serial) keeps the previous one resolvable.
+    entries.updateAndGet(
+        e -> new Entries(next, e.current().alias.equals(next.alias) ? e.previous() : e.current()));
   }
 
   Svid current() {

@@ -306,6 +306,8 @@ class BundleSetTest {
     ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
     AtomicBoolean done = new AtomicBoolean();
     CountDownLatch go = new CountDownLatch(1);
+    // The writer starts once every reader has made a pass, so the reads overlap the writes.
+    CountDownLatch reading = new CountDownLatch(readers);
     try {
       List<Future<Integer>> reads = new ArrayList<>();
       for (int r = 0; r < readers; r++) {
@@ -316,7 +318,6 @@ class BundleSetTest {
                   int seen = 0;
                   long lastVersion = 0;
                   long lastSequence = 0;
-                  // at least one pass, however late this thread is scheduled
                   do {
                     long version = set.version();
                     Map<TrustDomain, TrustBundle> snapshot = set.snapshot();
@@ -327,7 +328,9 @@ class BundleSetTest {
                     assertThat(version).isGreaterThanOrEqualTo(lastVersion);
                     lastVersion = version;
                     lastSequence = local;
-                    seen++;
+                    if (seen++ == 0) {
+                      reading.countDown();
+                    }
                   } while (!done.get());
                   return seen;
                 }));
@@ -336,6 +339,7 @@ class BundleSetTest {
           pool.submit(
               () -> {
                 go.await();
+                reading.await(30, TimeUnit.SECONDS); // a reader that failed does not block it
                 for (long seq = 1; seq <= updates; seq++) {
                   X509Certificate root = seq % 2 == 0 ? WEST_ROOT : WEST_ROOT_2;
                   set.replaceAll(List.of(bundle(LOCAL, seq, LOCAL_ROOT), bundle(WEST, seq, root)));
