@@ -95,12 +95,14 @@ public final class ListenerGuards {
    * compression extensions. The listeners relay requests and accept no WebSocket themselves; with
    * the extensions on, Vert.x builds their handshakers and adds a handler to every HTTP/1.x
    * connection that looks for an upgrade in the headers of each request and response it passes.
+   * HTTP/1.x request bodies come in pieces of up to {@link HttpRelay#HTTP1_MAX_CHUNK_BYTES}.
    */
   public static HttpServerOptions serverOptions() {
     return new HttpServerOptions()
         .setHttp2RstFloodMaxRstFramePerWindow(0)
         .setPerFrameWebSocketCompressionSupported(false)
-        .setPerMessageWebSocketCompressionSupported(false);
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setMaxChunkSize(HttpRelay.HTTP1_MAX_CHUNK_BYTES);
   }
 
   private static void guard(

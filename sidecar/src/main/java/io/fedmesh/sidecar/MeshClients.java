@@ -38,7 +38,8 @@ public final class MeshClients {
             .setProtocolVersion(version)
             .setUseAlpn(true)
             .setForceSni(true)
-            .setKeepAlive(true);
+            .setKeepAlive(true)
+            .setMaxChunkSize(HttpRelay.HTTP1_MAX_CHUNK_BYTES);
     if (version == HttpVersion.HTTP_1_1) {
       options.setAlpnVersions(List.of(HttpVersion.HTTP_1_1)).setPipelining(false);
     }

@@ -97,7 +97,10 @@ public final class InboundProxy {
   public Future<Integer> start() {
     h1 =
         vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setMaxChunkSize(HttpRelay.HTTP1_MAX_CHUNK_BYTES),
+            new PoolOptions().setHttp1MaxSize(256));
     h2 =
         vertx
             .httpClientBuilder()
