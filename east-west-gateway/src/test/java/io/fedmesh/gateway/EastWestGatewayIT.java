@@ -13,6 +13,7 @@ import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.spiffe.SpiffeId;
 import io.fedmesh.trust.tls.MeshTls;
 import io.micrometer.core.instrument.Counter;
@@ -24,6 +25,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
@@ -858,15 +860,24 @@ class EastWestGatewayIT {
         vertx.createHttpClient(
             clientTls.configureClient(new HttpClientOptions(), gatewayId::equals));
     CompletableFuture<HttpClientResponse> response = new CompletableFuture<>();
+    RequestOptions health =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1")
+            .setPort(gateway.healthPort())
+            .setURI("/health");
     Buffer payload =
-        get(
-            http.request(HttpMethod.GET, gateway.healthPort(), "127.0.0.1", "/health")
-                .compose(req -> req.send())
-                .compose(
-                    r -> {
-                      response.complete(r);
-                      return r.body();
-                    }));
+        TestCalls.call(
+            vertx,
+            health,
+            () ->
+                http.request(health)
+                    .compose(req -> req.send())
+                    .compose(
+                        r -> {
+                          response.complete(r);
+                          return r.body();
+                        }));
     HttpClientResponse resp = response.get();
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.getHeader("content-type")).isEqualTo("application/json");

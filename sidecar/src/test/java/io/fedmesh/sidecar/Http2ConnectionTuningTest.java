@@ -2,6 +2,7 @@ package io.fedmesh.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fedmesh.testing.TestCalls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;

@@ -13,6 +13,7 @@ import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.model.TrafficPolicy;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;

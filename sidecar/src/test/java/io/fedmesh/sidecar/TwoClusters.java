@@ -13,6 +13,7 @@ import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
 import io.fedmesh.sidecar.tracing.SidecarTracing;
 import io.fedmesh.sidecar.tracing.TracingOptions;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;

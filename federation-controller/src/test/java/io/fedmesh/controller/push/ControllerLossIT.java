@@ -10,10 +10,12 @@ import io.fedmesh.controller.catalog.EndpointEntry;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.sidecar.outbound.OutboundProxy;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -95,17 +97,17 @@ class ControllerLossIT {
                   .build()
                   .start());
       HttpClient app = frontend.vertx.createHttpClient(new HttpClientOptions());
-      assertThat(call(app, outboundPort)).isEqualTo("200 reviews says hi");
+      assertThat(call(frontend.vertx, app, outboundPort)).isEqualTo("200 reviews says hi");
 
       fixture.first().kill().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       await().atMost(BOUND).until(() -> !frontend.client.state().connected());
 
-      assertThat(call(app, outboundPort)).isEqualTo("200 reviews says hi");
+      assertThat(call(frontend.vertx, app, outboundPort)).isEqualTo("200 reviews says hi");
       assertThat(frontend.client.state().version()).isNotEmpty();
     }
   }
 
-  private static String call(HttpClient app, int outboundPort) throws Exception {
+  private static String call(Vertx vertx, HttpClient app, int outboundPort) throws Exception {
     RequestOptions ro =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -114,9 +116,6 @@ class ControllerLossIT {
             .setPort(9080)
             .setURI("/")
             .setIdleTimeout(10_000);
-    return sync(
-        app.request(ro)
-            .compose(r -> r.send())
-            .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    return TestCalls.statusAndBody(vertx, app, ro);
   }
 }

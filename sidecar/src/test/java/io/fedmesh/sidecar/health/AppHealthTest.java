@@ -4,7 +4,7 @@ import static io.fedmesh.sidecar.MeshFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fedmesh.sidecar.TestCalls;
+import io.fedmesh.testing.TestCalls;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fedmesh.proxy.model.AuthorizationPolicy;
 import io.fedmesh.proxy.model.AuthorizationPolicy.Action;
 import io.fedmesh.proxy.model.AuthorizationRule;
-import io.fedmesh.sidecar.TestCalls;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
@@ -420,7 +420,7 @@ class InboundProxyTest {
             .setURI("/cancelled");
     int cancelled = io.fedmesh.sidecar.ListenerGuards.MIN_PREMATURE_RESETS + 50;
     for (int i = 0; i < cancelled; i++) {
-      io.fedmesh.sidecar.TestCalls.call(
+      TestCalls.call(
           vertx,
           cancel,
           () ->

@@ -3,10 +3,10 @@ package io.fedmesh.sidecar.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fedmesh.sidecar.TestCalls;
 import io.fedmesh.sidecar.TwoClusters;
 import io.fedmesh.sidecar.admin.SidecarAdmin;
 import io.fedmesh.sidecar.tracing.SidecarTracing;
+import io.fedmesh.testing.TestCalls;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.fedmesh.sidecar;
+package io.fedmesh.testing;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
