@@ -576,15 +576,7 @@ class OutboundProxyIT {
         new ArrayList<>(current.services().values().iterator().next().endpoints());
     endpoints.removeIf(e -> e.id().equals("reviews-a"));
     endpoints.add(Endpoint.local("reviews-bad", "127.0.0.1", badInbound, ZONE_A));
-    ProxySnapshot next = snapshot(endpoints, List.of(REVIEWS));
-    snapshot.set(
-        new ProxySnapshot(
-            2,
-            next.cluster(),
-            next.locality(),
-            next.services(),
-            policies,
-            AuthorizationPolicy.ALLOW_MESH));
+    snapshot.set(withPolicies(snapshot(endpoints, List.of(REVIEWS)), 2, policies));
   }
 
   @Test
