@@ -66,10 +66,14 @@ public final class FreePorts {
   }
 
   /** The first port of Linux's ephemeral range; 0 where it cannot be read (then: any port). */
-  private static int ephemeralLow() {
+  static int ephemeralLow() {
     try {
+      // Not Files.readString: the file reports size 0, so the JDK reads its first byte alone, and
+      // this sysctl answers any read after the first with end of file ("3" of "32768 60999").
       return Integer.parseInt(
-          Files.readString(EPHEMERAL_RANGE, StandardCharsets.US_ASCII).trim().split("\\s+")[0]);
+          String.join(" ", Files.readAllLines(EPHEMERAL_RANGE, StandardCharsets.US_ASCII))
+              .trim()
+              .split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 0;
     }

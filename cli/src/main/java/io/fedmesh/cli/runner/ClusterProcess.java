@@ -18,6 +18,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.BindException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,15 +147,22 @@ public final class ClusterProcess implements AutoCloseable {
   }
 
   private Void startAll() throws Exception {
-    List<Integer> gatewayPorts = LoopbackPorts.take(2);
-    plane = ControlPlane.start(me, ca, clock, gatewayPorts.get(0), gatewayPorts.get(1));
+    try (LoopbackPorts.Reserved gatewayPorts = LoopbackPorts.reserve(2)) {
+      startAll(gatewayPorts);
+    }
+    return null;
+  }
+
+  private void startAll(LoopbackPorts.Reserved gatewayPorts) throws Exception {
+    List<Integer> gw = gatewayPorts.ports();
+    plane = ControlPlane.start(me, ca, clock, gw.get(0), gw.get(1));
     MeshTls operator =
         MeshTls.builder(state.operator(me.name()), BundleSet.of(ownBundle)).clock(clock).build();
     admin = new AdminCalls(vertx, me.name(), operator, ca.trustDomain(), plane.mtlsAddresses());
     for (ServiceState s : services.values()) {
       register(s.spec);
     }
-    startGateway(gatewayPorts.get(0), gatewayPorts.get(1));
+    startGateway(gatewayPorts);
     reconcile(); // start-up waits, bounded, for the proxies to hold every first replica too
     MeshTls tls =
         MeshTls.builder(Identities.issue(ca, runnerId()), BundleSet.of(ownBundle)).build();
@@ -168,7 +177,6 @@ public final class ClusterProcess implements AutoCloseable {
             HOST,
             gateway.port(),
             plane.mtlsAddresses()));
-    return null;
   }
 
   /** Puts a demo service in the catalog, as a platform's service definition would. */
@@ -191,7 +199,8 @@ public final class ClusterProcess implements AutoCloseable {
     admin.await(a -> a.putService(s.namespace(), s.name(), body));
   }
 
-  private void startGateway(int port, int healthPort) throws Exception {
+  /** Starts the gateway on the ports held for it since before the controllers started. */
+  private void startGateway(LoopbackPorts.Reserved ports) throws Exception {
     Node node =
         node("east-west-gateway-" + me.name(), me.zones().get(0), ProxyKind.PROXY_KIND_GATEWAY)
             .build();
@@ -205,18 +214,34 @@ public final class ClusterProcess implements AutoCloseable {
                 g.update(snapshot);
               }
             });
-    gateway =
-        await(
-            EastWestGateway.builder(gatewayControl.snapshot())
-                .host(HOST)
-                .port(port)
-                .adminHost(HOST)
-                .adminPort(0)
-                .healthHost(HOST)
-                .healthPort(healthPort)
-                .peerTls(gatewayControl.tls())
-                .build()
-                .start(vertx));
+    EastWestGateway.Builder builder =
+        EastWestGateway.builder(gatewayControl.snapshot())
+            .host(HOST)
+            .adminHost(HOST)
+            .adminPort(0)
+            .healthHost(HOST)
+            .peerTls(gatewayControl.tls());
+    int port = ports.release(0);
+    int healthPort = ports.release(1);
+    try {
+      gateway = await(builder.port(port).healthPort(healthPort).build().start(vertx));
+    } catch (BindException e) {
+      throw new IOException(
+          "the east-west gateway of cluster "
+              + me.name()
+              + " could not listen on "
+              + HOST
+              + ":"
+              + port
+              + " (data) and "
+              + HOST
+              + ":"
+              + healthPort
+              + " (health), which fedmesh held free until then: "
+              + e.getMessage()
+              + "; another process bound one of them at that moment: run fedmesh up again",
+          e);
+    }
     gatewayRef.set(gateway);
     // A push that landed between the first snapshot and the listener's start.
     gateway.update(gatewayControl.snapshot());

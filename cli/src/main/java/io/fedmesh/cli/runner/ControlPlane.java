@@ -46,7 +46,13 @@ final class ControlPlane implements AutoCloseable {
       int gatewayHealthPort)
       throws Exception {
     ControlPlane plane = new ControlPlane(me.name());
-    List<Integer> ports = LoopbackPorts.take(me.controllers());
+    List<Integer> ports;
+    // Released together before the first member starts, not one by one: each member dials the
+    // others' ports as it joins, and a port still held would take the connection into its backlog
+    // and leave the join waiting out Hazelcast's connect timeout instead of being refused.
+    try (LoopbackPorts.Reserved reserved = LoopbackPorts.reserve(me.controllers())) {
+      ports = reserved.ports();
+    }
     List<String> members = new ArrayList<>();
     ports.forEach(p -> members.add(ClusterProcess.HOST + ":" + p));
     try {

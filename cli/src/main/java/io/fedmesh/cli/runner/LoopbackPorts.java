@@ -14,19 +14,25 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Free loopback ports for listeners whose numbers must be known before they open (Hazelcast member
- * lists, the gateway address peering tokens carry): each is bound, then all are released together,
- * so the numbers are distinct.
+ * lists, the gateway address peering tokens carry): each is held bound from the moment it is picked
+ * until {@link Reserved#release}, so the numbers are distinct and nothing else can bind them
+ * meanwhile. The gateway's are released just before it listens; the controllers' together before
+ * the first Hazelcast member starts ({@code ControlPlane} says why).
  *
  * <p>They are taken outside the kernel's ephemeral range ({@code net.ipv4.ip_local_port_range},
  * where outgoing connections get their local ports) when Linux says where that is. A port from the
  * ephemeral range, released until its listener opens, could be taken meanwhile as the local end of
  * any outgoing connection — the cluster's own controllers dial each other before its gateway binds
  * — and {@code fedmesh up} then failed with "address already in use" (seen once in CI). Outside
- * that range only another explicit bind can take it; the listener's bind then fails loudly and
- * {@code fedmesh up} reports the cluster as not started.
+ * that range only another explicit bind can take it: the other cluster processes of the run pick
+ * theirs at the same moment, which is why each port stays held until its listener opens instead of
+ * being released as soon as it is picked (a gateway's ports were otherwise free for the seconds its
+ * controllers took to start). Until December 2026 the range was never read (see {@link
+ * #readEphemeralRange}), every port came from inside it, and {@code fedmesh up} failed that way
+ * once more.
  */
 final class LoopbackPorts {
-  /** Where Linux says its ephemeral range is. */
+  /** Where Linux says its ephemeral range is: "low high" on one line. */
   private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
 
   /** The lowest port taken: clear of the well-known and most registered service ports. */
@@ -36,37 +42,70 @@ final class LoopbackPorts {
 
   private LoopbackPorts() {}
 
-  static List<Integer> take(int count) {
+  /**
+   * Picks {@code count} distinct free ports and holds each bound until it is released; the caller
+   * closes the result (which releases whatever is still held) when it is done with them.
+   */
+  static Reserved reserve(int count) {
     int[] range = portsOutsideEphemeral(readEphemeralRange());
     List<ServerSocket> held = new ArrayList<>();
+    for (int attempt = 0; held.size() < count && attempt < ATTEMPTS; attempt++) {
+      int port = range == null ? 0 : ThreadLocalRandom.current().nextInt(range[0], range[1] + 1);
+      ServerSocket s = tryBind(port);
+      if (s != null) {
+        held.add(s);
+      }
+    }
+    Reserved reserved = new Reserved(held);
+    if (held.size() < count) {
+      reserved.close();
+      throw new UncheckedIOException(
+          new IOException(
+              "cannot find "
+                  + count
+                  + " free loopback ports"
+                  + (range == null ? "" : " in " + range[0] + "-" + range[1])
+                  + "; free some ports or narrow net.ipv4.ip_local_port_range"));
+    }
+    return reserved;
+  }
+
+  /** Ports picked by {@link #reserve}, each held bound until released. */
+  static final class Reserved implements AutoCloseable {
+    private final List<ServerSocket> held;
+    private final List<Integer> ports = new ArrayList<>();
+
+    private Reserved(List<ServerSocket> held) {
+      this.held = held;
+      held.forEach(s -> ports.add(s.getLocalPort()));
+    }
+
+    /** The ports, in the order picked. */
+    List<Integer> ports() {
+      return List.copyOf(ports);
+    }
+
+    /**
+     * Releases port {@code index} (its listener is about to open) and returns its number; a port
+     * already released stays released.
+     */
+    synchronized int release(int index) {
+      closeQuietly(held.get(index));
+      return ports.get(index);
+    }
+
+    /** Releases every port still held. */
+    @Override
+    public synchronized void close() {
+      held.forEach(LoopbackPorts::closeQuietly);
+    }
+  }
+
+  private static void closeQuietly(ServerSocket s) {
     try {
-      List<Integer> ports = new ArrayList<>();
-      for (int attempt = 0; ports.size() < count && attempt < ATTEMPTS; attempt++) {
-        int port = range == null ? 0 : ThreadLocalRandom.current().nextInt(range[0], range[1] + 1);
-        ServerSocket s = tryBind(port);
-        if (s != null) {
-          held.add(s);
-          ports.add(s.getLocalPort());
-        }
-      }
-      if (ports.size() < count) {
-        throw new UncheckedIOException(
-            new IOException(
-                "cannot find "
-                    + count
-                    + " free loopback ports"
-                    + (range == null ? "" : " in " + range[0] + "-" + range[1])
-                    + "; free some ports or narrow net.ipv4.ip_local_port_range"));
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : held) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // released anyway
-        }
-      }
+      s.close();
+    } catch (IOException ignored) {
+      // released anyway
     }
   }
 
@@ -89,8 +128,12 @@ final class LoopbackPorts {
   /** Linux's ephemeral range {@code {low, high}}, or null where it cannot be read. */
   static int[] readEphemeralRange() {
     try {
+      // Not Files.readString: the file reports size 0, so the JDK reads its first byte alone, and
+      // this sysctl answers any read after the first with end of file ("3" of "32768 60999").
       String[] parts =
-          Files.readString(EPHEMERAL_RANGE, StandardCharsets.US_ASCII).trim().split("\\s+");
+          String.join(" ", Files.readAllLines(EPHEMERAL_RANGE, StandardCharsets.US_ASCII))
+              .trim()
+              .split("\\s+");
       return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     } catch (IOException | RuntimeException e) {
       return null;
