@@ -15,7 +15,9 @@ import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.sidecar.FederatedIdentities;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.spiffe.SpiffeId;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -40,6 +42,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,39 +205,88 @@ class GrpcCrossClusterIT {
     await(vertx.close());
   }
 
+  /**
+   * A response, its last message (null when there was none) and the failure its stream ended with
+   * (null when it ended; a gRPC error status is not one: it is in {@code resp.status()}).
+   */
+  private record Answer(GrpcClientResponse<Buffer, Buffer> resp, Buffer body, Throwable end) {}
+
+  /**
+   * Sends one message to {@code name} and waits for the whole answer. The chain runs on a Vert.x
+   * context ({@link TestCalls}): the response's handlers are set in the callback that delivers it,
+   * not later from this thread, after its messages may have gone by.
+   */
+  private Answer unary(String name, String message) throws Exception {
+    return TestCalls.start(
+            vertx,
+            () ->
+                client
+                    .request(outbound, method(name))
+                    .compose(
+                        req -> {
+                          req.end(Buffer.buffer(message));
+                          return req.response();
+                        })
+                    .compose(
+                        resp ->
+                            resp.collect(Collectors.toList())
+                                .transform(
+                                    ar ->
+                                        Future.succeededFuture(
+                                            ar.succeeded()
+                                                ? new Answer(
+                                                    resp,
+                                                    ar.result().isEmpty()
+                                                        ? null
+                                                        : ar.result().get(ar.result().size() - 1),
+                                                    null)
+                                                : new Answer(resp, null, ar.cause())))))
+        .get(15, TimeUnit.SECONDS);
+  }
+
   @Test
   void unaryCallCrossesTheGatewayWithStatusAndTrailingMetadata() throws Exception {
-    GrpcClientRequest<Buffer, Buffer> req = await(client.request(outbound, method("Say")));
-    req.end(Buffer.buffer("east"));
-    GrpcClientResponse<Buffer, Buffer> resp = await(req.response());
-    Buffer body = await(resp.last());
-    assertThat(body.toString()).isEqualTo("hello east");
-    assertThat(resp.status()).isEqualTo(GrpcStatus.OK);
-    assertThat(resp.trailers().get("x-served-by")).isEqualTo("us-west");
-    assertThat(resp.trailers().get("x-caller"))
+    Answer a = unary("Say", "east");
+    assertThat(a.end()).isNull();
+    assertThat(a.body()).hasToString("hello east");
+    assertThat(a.resp().status()).isEqualTo(GrpcStatus.OK);
+    assertThat(a.resp().trailers().get("x-served-by")).isEqualTo("us-west");
+    assertThat(a.resp().trailers().get("x-caller"))
         .isEqualTo(
             SpiffeId.parse("spiffe://us-east.fedmesh.local/ns/default/sa/frontend").toString());
   }
 
   @Test
   void bidiStreamInterleavesAcrossClustersAndEndsWithItsTrailers() throws Exception {
-    GrpcClientRequest<Buffer, Buffer> req = await(client.request(outbound, method("Chat")));
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     CompletableFuture<GrpcClientResponse<Buffer, Buffer>> ended = new CompletableFuture<>();
-    req.response()
-        .onSuccess(
-            resp -> {
-              resp.handler(b -> received.add(b.toString()));
-              resp.endHandler(v -> ended.complete(resp));
-              resp.exceptionHandler(ended::completeExceptionally);
-            })
-        .onFailure(ended::completeExceptionally);
+    // Opened on a context, with the response's handlers set in the callback that delivers it.
+    GrpcClientRequest<Buffer, Buffer> req =
+        TestCalls.start(
+                vertx,
+                () ->
+                    client
+                        .request(outbound, method("Chat"))
+                        .map(
+                            r -> {
+                              r.response()
+                                  .onSuccess(
+                                      resp -> {
+                                        resp.handler(b -> received.add(b.toString()));
+                                        resp.endHandler(v -> ended.complete(resp));
+                                        resp.exceptionHandler(ended::completeExceptionally);
+                                      })
+                                  .onFailure(ended::completeExceptionally);
+                              return r;
+                            }))
+            .get(15, TimeUnit.SECONDS);
     // Each message's echo comes back before the next is sent: the stream is live both ways.
     for (int i = 1; i <= 3; i++) {
-      await(req.write(Buffer.buffer("m" + i)));
+      Buffer message = Buffer.buffer("m" + i);
+      TestCalls.start(vertx, () -> req.write(message)).get(15, TimeUnit.SECONDS);
       assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("echo:m" + i);
     }
-    await(req.end());
+    TestCalls.start(vertx, req::end).get(15, TimeUnit.SECONDS);
     GrpcClientResponse<Buffer, Buffer> resp = ended.get(10, TimeUnit.SECONDS);
     assertThat(resp.status()).isEqualTo(GrpcStatus.OK);
     assertThat(resp.trailers().get("x-count")).isEqualTo("3");
@@ -242,20 +294,13 @@ class GrpcCrossClusterIT {
 
   @Test
   void errorStatusPassesThroughUnchanged() throws Exception {
-    GrpcClientRequest<Buffer, Buffer> req = await(client.request(outbound, method("Fail")));
-    req.end(Buffer.buffer("widget-7"));
-    GrpcClientResponse<Buffer, Buffer> resp = await(req.response());
-    // Wait for the end of the stream (end() fails on a non-OK status; the status is checked below).
-    resp.end()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .handle((v, t) -> null)
-        .get(10, TimeUnit.SECONDS);
-    assertThat(resp.status()).isEqualTo(GrpcStatus.NOT_FOUND);
-    assertThat(resp.statusMessage()).isEqualTo("no such thing: widget-7");
+    Answer a = unary("Fail", "widget-7");
+    assertThat(a.body()).isNull();
+    assertThat(a.resp().status()).isEqualTo(GrpcStatus.NOT_FOUND);
+    assertThat(a.resp().statusMessage()).isEqualTo("no such thing: widget-7");
     // No message was sent, so the server answered "trailers-only": status and metadata in the
     // one HEADERS frame, which the mesh relays as it came.
-    assertThat(resp.headers().get("x-detail")).isEqualTo("missing");
-    assertThat(resp.headers().get("grpc-status")).isEqualTo("5");
+    assertThat(a.resp().headers().get("x-detail")).isEqualTo("missing");
+    assertThat(a.resp().headers().get("grpc-status")).isEqualTo("5");
   }
 }

@@ -11,6 +11,7 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
 import io.fedmesh.trust.bundle.BundleSet;
 import io.fedmesh.trust.bundle.TrustBundle;
@@ -135,31 +136,45 @@ class StreamingIT {
 
   @Test
   void bidiStreamInterleavesAndTrailersArrive() throws Exception {
-    HttpClientRequest req =
-        await(
-            h2c.request(
-                new RequestOptions()
-                    .setMethod(HttpMethod.POST)
-                    .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
-                    .setHost("greeter.default.svc.cluster.local")
-                    .setPort(50051)
-                    .setURI("/helloworld.Greeter/SayHelloStream")));
-    req.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     CompletableFuture<HttpClientResponse> ended = new CompletableFuture<>();
-    req.response()
-        .onSuccess(
-            resp -> {
-              resp.handler(b -> received.add(b.toString()));
-              resp.endHandler(v -> ended.complete(resp));
-            });
-    req.setChunked(true);
+    // Opened on a Vert.x context (TestCalls), with the response's handlers set in the callback
+    // that delivers it rather than from this thread.
+    HttpClientRequest req =
+        TestCalls.start(
+                vertx,
+                () ->
+                    h2c.request(
+                            new RequestOptions()
+                                .setMethod(HttpMethod.POST)
+                                .setServer(
+                                    SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+                                .setHost("greeter.default.svc.cluster.local")
+                                .setPort(50051)
+                                .setURI("/helloworld.Greeter/SayHelloStream"))
+                        .map(
+                            r -> {
+                              r.putHeader("content-type", "application/grpc")
+                                  .putHeader("te", "trailers")
+                                  .setChunked(true);
+                              r.response()
+                                  .onSuccess(
+                                      resp -> {
+                                        resp.handler(b -> received.add(b.toString()));
+                                        resp.endHandler(v -> ended.complete(resp));
+                                        resp.exceptionHandler(ended::completeExceptionally);
+                                      })
+                                  .onFailure(ended::completeExceptionally);
+                              return r;
+                            }))
+            .get(15, TimeUnit.SECONDS);
     // Bidi: each message's echo comes back before the next message is sent.
     for (int i = 1; i <= 3; i++) {
-      await(req.write("m" + i));
+      String message = "m" + i;
+      TestCalls.start(vertx, () -> req.write(message)).get(15, TimeUnit.SECONDS);
       assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("echo:m" + i);
     }
-    await(req.end());
+    TestCalls.start(vertx, req::end).get(15, TimeUnit.SECONDS);
     HttpClientResponse resp = ended.get(10, TimeUnit.SECONDS);
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.getHeader("content-type")).isEqualTo("application/grpc");
