@@ -46,6 +46,7 @@ final class ClusterProcesses {
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
+    cmd.add(marker(cluster));
     cmd.add("-Xmx256m");
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
@@ -71,20 +72,34 @@ final class ClusterProcesses {
     return p;
   }
 
+  /**
+   * The first JVM argument of {@code cluster}'s process: a system property nothing reads, there so
+   * that {@link #live} can tell the process from another that got its pid later.
+   */
+  static String marker(String cluster) {
+    return "-Dfedmesh.cluster-run=" + cluster;
+  }
+
   /** The live cluster-run process recorded for {@code cluster}, if any. */
   static Optional<ProcessHandle> live(StateDir state, String cluster) {
     return state
         .pid(cluster)
         .flatMap(ProcessHandle::of)
         .filter(ProcessHandle::isAlive)
-        // A recycled pid is not ours: only a cluster-run of this cluster counts.
-        .filter(
-            h ->
-                h.info()
-                    .arguments()
-                    .map(a -> String.join(" ", a))
-                    .map(a -> a.contains("cluster-run") && a.contains(cluster))
-                    .orElse(true));
+        .filter(h -> isClusterRun(h, cluster));
+  }
+
+  /**
+   * Whether {@code h} is {@code cluster}'s process and not one that got a recycled pid. Its marker
+   * comes right after the java command: on Linux the JDK reads only the first 4 KiB of a command
+   * line, and gives no arguments at all when it is longer, as it is with a test's class path (the
+   * check once fell back to "ours" then, and would have stopped a stranger).
+   */
+  static boolean isClusterRun(ProcessHandle h, String cluster) {
+    return h.info()
+        .commandLine()
+        .map(c -> (c + " ").contains(" " + marker(cluster) + " "))
+        .orElse(false);
   }
 
   /**

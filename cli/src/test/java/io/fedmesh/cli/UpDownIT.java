@@ -267,12 +267,20 @@ class UpDownIT {
     Cli.Result r = fedmesh("unlink", "--from", "us-east", "--to", "us-west");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     Cli.Result services = fedmesh("services", "-o", "json");
-    JsonNode rows = JSON.readTree(services.out());
-    for (JsonNode row : rows) {
-      if (row.get("cluster").asText().equals("us-east")) {
-        assertThat(row.get("locality").asText()).startsWith("us-east/");
-      }
-    }
+    assertThat(services.exitCode()).as(services.out() + services.err()).isZero();
+    List<JsonNode> east = new ArrayList<>();
+    JSON.readTree(services.out())
+        .forEach(
+            row -> {
+              if (row.get("cluster").asText().equals("us-east")) {
+                east.add(row);
+              }
+            });
+    // us-east still lists its own endpoints, and none of us-west's any more.
+    assertThat(east).as(services.out()).isNotEmpty();
+    assertThat(east)
+        .as(services.out())
+        .allSatisfy(row -> assertThat(row.get("locality").asText()).startsWith("us-east/"));
     // The import's route leaves the frontend's sidecar with the next push.
     await()
         .atMost(WAIT)
