@@ -6,7 +6,7 @@
 # Usage: [JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64] bench/run-dataplane.sh \
 #          [--smoke] [--rates 1000,5000] [--repeats 5] [--duration 10s] [--connections 16] [--no-pin]
 #          [--paths direct,fedmesh-same,fedmesh-cross,nginx,haproxy] [--protocols h1,h2,grpc,newconn]
-#          [--upgrade-http1]
+#          [--upgrade-http1] [--fresh-rss 10s]
 #
 #   --smoke        every path and protocol for about a second at 200 rps, one repeat, no start-up
 #                  phase (CI)
@@ -25,6 +25,9 @@
 #                  fedmesh (sidecar --upgrade-http1) and the HAProxy chain (alpn h2) carry HTTP/1.1
 #                  between their proxies as HTTP/2 (default: HTTP/1.1 on kept-alive connections;
 #                  nginx always)
+#   --fresh-rss    before any other load, each path serves HTTP/1.1 64 B at the first rate for this
+#                  long while its proxies' RSS is sampled ("RSS at 1000/s, fresh"; default 10s, 0s:
+#                  none; the smoke run has none)
 #
 # Writes bench/results/dataplane-java<N>.md (or $FEDMESH_BENCH_RESULTS/...). Installs nginx-light,
 # libnginx-mod-stream and haproxy with apt-get when they are missing and this runs as root;
@@ -38,7 +41,7 @@ cd "$root"
 
 for a in "$@"; do
   if [[ "$a" == "--help" || "$a" == "-h" ]]; then
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
   fi
 done

@@ -52,6 +52,14 @@ public final class DataplaneBench {
   private final Map<String, List<Duration>> startup = new LinkedHashMap<>();
   private final List<Measurement> measurements = new ArrayList<>();
   private final Map<String, Long> idleRss = new LinkedHashMap<>();
+
+  /**
+   * Peak RSS (KiB) of each proxy while its path served HTTP/1.1 at the first rate before any other
+   * load ({@link #measureFreshRss}): the sidecar RSS target is stated at 1000/s, and every later
+   * run follows closed-loop warm-ups.
+   */
+  private final Map<String, Long> freshRss = new LinkedHashMap<>();
+
   private final List<String> notes = new ArrayList<>();
   private final long clockTicks;
   private final Map<Proc, Chains.Launch> launches = new LinkedHashMap<>();
@@ -211,6 +219,14 @@ public final class DataplaneBench {
       for (BenchPath p : paths) {
         check(vertx, p);
       }
+      if (!opt.freshRss.isZero() && opt.wants(Protocol.H1)) {
+        for (BenchPath p : paths) {
+          if (!p.procs.isEmpty() && p.failure == null) {
+            measureFreshRss(vertx, p);
+          }
+        }
+        phase("RSS at " + opt.rates.get(0) + "/s on fresh proxies");
+      }
       for (BenchPath p : paths) {
         for (Protocol proto : opt.protocols) {
           if (p.runs(proto)) {
@@ -242,7 +258,8 @@ public final class DataplaneBench {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
     phase("measured");
-    String md = new Report(opt, machine, paths, measurements, startup, idleRss, notes).markdown();
+    String md =
+        new Report(opt, machine, paths, measurements, startup, idleRss, freshRss, notes).markdown();
     Path file =
         opt.results.resolve(
             (opt.smoke ? "dataplane-smoke" : "dataplane")
@@ -386,30 +403,19 @@ public final class DataplaneBench {
       for (Proc proc : procs) {
         ticks0.put(proc.name, proc.cpuTicks());
       }
-      Map<String, Long> peak = new LinkedHashMap<>();
-      AtomicBoolean sampling = new AtomicBoolean(true);
-      Thread sampler =
-          new Thread(
-              () -> {
-                while (sampling.get()) {
-                  for (Proc proc : procs) {
-                    peak.merge(proc.name, proc.rssKib(), Math::max);
-                  }
-                  java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L);
-                }
-              },
-              "rss-sampler");
-      sampler.setDaemon(true);
-      sampler.start();
-      LoadGenerator.Result result = rate > 0 ? g.openLoop(rate, duration) : g.closedLoop(duration);
-      sampling.set(false);
-      sampler.join(5_000);
+      RssSampler sampler = new RssSampler(procs);
+      LoadGenerator.Result result;
+      try {
+        result = rate > 0 ? g.openLoop(rate, duration) : g.closedLoop(duration);
+      } finally {
+        sampler.stop();
+      }
+      Map<String, Long> peak = sampler.peak();
       Map<String, Double> cpu = new LinkedHashMap<>();
       for (Proc proc : procs) {
         cpu.put(proc.name, (proc.cpuTicks() - ticks0.get(proc.name)) / (double) clockTicks);
       }
-      measurements.add(
-          new Measurement(repeat, p.key, proto, b, rate, result, cpu, Map.copyOf(peak)));
+      measurements.add(new Measurement(repeat, p.key, proto, b, rate, result, cpu, peak));
       out.printf(
           Locale.ROOT,
           "repeat %d  %-26s %-22s %-6s %-9s %8.0f rps  p50 %8.0f µs  p99 %8.0f µs"
@@ -437,6 +443,73 @@ public final class DataplaneBench {
                         s / Math.max(1, result.completed()) * 10_000)));
         out.println(per);
       }
+    }
+  }
+
+  /**
+   * RSS of the path's proxies under HTTP/1.1 64 B at the first rate ({@code --rates}, 1000/s by
+   * default) for {@code --fresh-rss}, before they served any other load: what a new sidecar takes
+   * at that rate, JIT compilation included. Later runs follow closed-loop warm-ups.
+   */
+  private void measureFreshRss(Vertx vertx, BenchPath p) throws Exception {
+    List<Proc> procs = p.targets.get(Protocol.H1).procs();
+    int rate = opt.rates.get(0);
+    LoadGenerator.Result result;
+    RssSampler sampler = new RssSampler(procs);
+    try (LoadGenerator g = generator(vertx, p, Protocol.H1, Body.SMALL, opt.connections)) {
+      result = g.openLoop(rate, opt.freshRss);
+    } finally {
+      sampler.stop();
+    }
+    freshRss.putAll(sampler.peak());
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "fresh     %-26s %d/s for %d s: %.0f rps, errors %d; RSS peak MiB:",
+                p.label,
+                rate,
+                opt.freshRss.toSeconds(),
+                result.ratePerSecond(),
+                result.errors()));
+    sampler
+        .peak()
+        .forEach(
+            (name, kib) ->
+                line.append(String.format(Locale.ROOT, "  %s %.1f", name, kib / 1024.0)));
+    out.println(line);
+  }
+
+  /** Samples the RSS of some processes every 250 ms from its creation until {@link #stop}. */
+  private static final class RssSampler {
+    private final Map<String, Long> peak = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicBoolean sampling = new AtomicBoolean(true);
+    private final Thread thread;
+
+    RssSampler(List<Proc> procs) {
+      thread =
+          new Thread(
+              () -> {
+                while (sampling.get()) {
+                  for (Proc proc : procs) {
+                    peak.merge(proc.name, proc.rssKib(), Math::max);
+                  }
+                  java.util.concurrent.locks.LockSupport.parkNanos(250_000_000L);
+                }
+              },
+              "rss-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      sampling.set(false);
+      thread.join(5_000);
+    }
+
+    /** The highest RSS seen of each process, KiB. */
+    Map<String, Long> peak() {
+      return Map.copyOf(peak);
     }
   }
 
@@ -709,6 +782,10 @@ public final class DataplaneBench {
     Duration warmup = Duration.ofSeconds(60);
     long warmupRequests = 30_000;
     Duration preWarm = Duration.ofMillis(500);
+
+    /** Length of the fresh-proxy RSS run of each path ({@link #measureFreshRss}); 0: none. */
+    Duration freshRss = Duration.ofSeconds(10);
+
     boolean pin = true;
 
     /**
@@ -733,6 +810,7 @@ public final class DataplaneBench {
       boolean ratesGiven = false;
       boolean repeatsGiven = false;
       boolean durationGiven = false;
+      boolean freshGiven = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         switch (a) {
@@ -760,6 +838,12 @@ public final class DataplaneBench {
             durationGiven = true;
             given.add(a + " " + args[i]);
           }
+          case "--fresh-rss" -> {
+            String v = value(args, ++i, a);
+            o.freshRss = v.trim().matches("0+(ms|s|m)?") ? Duration.ZERO : duration(a, v);
+            freshGiven = true;
+            given.add(a + " " + args[i]);
+          }
           case "--connections" -> {
             o.connections = positive(a, value(args, ++i, a));
             given.add(a + " " + args[i]);
@@ -784,7 +868,7 @@ public final class DataplaneBench {
                       + a
                       + "' (expected: --smoke, --rates N,N, --repeats N, --duration 10s,"
                       + " --connections N, --paths KEY,KEY, --protocols h1,h2,grpc,newconn,"
-                      + " --upgrade-http1, --no-pin)");
+                      + " --upgrade-http1, --fresh-rss 10s, --no-pin)");
         }
       }
       if (o.work == null || o.certs == null || o.cliJar == null) {
@@ -798,6 +882,7 @@ public final class DataplaneBench {
         o.warmup = Duration.ofMillis(500);
         o.warmupRequests = 100;
         o.preWarm = Duration.ofMillis(100);
+        o.freshRss = freshGiven ? o.freshRss : Duration.ZERO;
       }
       o.command = String.join(" ", prepend("bench/run-dataplane.sh", given));
       return o;
@@ -875,8 +960,13 @@ public final class DataplaneBench {
         warmups += bodies(p).size() * warmup.toMillis();
       }
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
+      long fresh = paths.size() * (freshRss.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis());
       long total =
-          (long) repeats * paths.size() * runsMillis + paths.size() * warmups + starts + 180_000;
+          (long) repeats * paths.size() * runsMillis
+              + paths.size() * warmups
+              + starts
+              + fresh
+              + 180_000;
       return Duration.ofMillis(2 * total);
     }
 

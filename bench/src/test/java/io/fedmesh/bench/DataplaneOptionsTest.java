@@ -84,4 +84,22 @@ class DataplaneOptionsTest {
     assertThat(o.upgradeHttp1).isTrue();
     assertThat(o.command).contains("--upgrade-http1");
   }
+
+  @Test
+  void freshProxiesServeTheFirstRateForTenSecondsUnlessToldOrSmoke() {
+    assertThat(parse().freshRss).isEqualTo(Duration.ofSeconds(10));
+    Options o = parse("--fresh-rss", "20s");
+    assertThat(o.freshRss).isEqualTo(Duration.ofSeconds(20));
+    assertThat(o.command).contains("--fresh-rss 20s");
+    assertThat(parse("--fresh-rss", "0s").freshRss).isZero();
+    assertThat(parse("--smoke").freshRss).isZero();
+    assertThat(parse("--smoke", "--fresh-rss", "2s").freshRss).isEqualTo(Duration.ofSeconds(2));
+    // The run's time bound makes room for it.
+    assertThat(parse("--fresh-rss", "60s").timeBound())
+        .isGreaterThan(parse("--fresh-rss", "0s").timeBound());
+    assertThatThrownBy(() -> parse("--fresh-rss", "ten"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--fresh-rss")
+        .hasMessageContaining("'ten'");
+  }
 }
