@@ -89,6 +89,16 @@ final class ClusterProcesses {
         .filter(h -> isClusterRun(h, cluster));
   }
 
+  /** Whether a cluster process of the run in {@code runDir} is alive. */
+  static boolean anyLive(Path runDir) {
+    StateDir state = new StateDir(runDir);
+    try (var clusters = Files.list(runDir.resolve("clusters"))) {
+      return clusters.anyMatch(d -> live(state, d.getFileName().toString()).isPresent());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /**
    * Whether {@code h} is {@code cluster}'s process and not one that got a recycled pid. Its marker
    * comes right after the java command: on Linux the JDK reads only the first 4 KiB of a command

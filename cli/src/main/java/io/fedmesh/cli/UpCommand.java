@@ -165,14 +165,14 @@ final class UpCommand implements Callable<Integer> {
     } finally {
       if (!ready) {
         ClusterProcesses.stopAll(state, topology);
-        Runtime.getRuntime().removeShutdownHook(stopper);
+        removeHook(stopper);
       }
     }
     if (detach) {
-      Runtime.getRuntime().removeShutdownHook(stopper);
+      removeHook(stopper);
+      boolean usual = state.root().equals(StateDir.defaultFor("default").root());
       out.println(
-          "Detached. Stop it with: fedmesh down"
-              + (stateDir.stateDir == null ? "" : " --state-dir " + state.root()));
+          "Detached. Stop it with: fedmesh down" + (usual ? "" : " --state-dir " + state.root()));
       out.flush();
       return Fedmesh.EXIT_OK;
     }
@@ -349,5 +349,17 @@ final class UpCommand implements Callable<Integer> {
     }
     out.println(b);
     out.flush();
+  }
+
+  /**
+   * Removes the stop hook; once the JVM is shutting down (Ctrl-C during start-up) the hook is
+   * already running and stops the processes itself.
+   */
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs
+    }
   }
 }

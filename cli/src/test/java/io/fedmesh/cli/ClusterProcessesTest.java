@@ -1,6 +1,7 @@
 package io.fedmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedmesh.cli.runner.StateDir;
 import java.nio.file.Files;
@@ -54,5 +55,41 @@ class ClusterProcessesTest {
     ours.destroyForcibly().waitFor();
     state.writePid("us-west", ours.pid());
     assertThat(ClusterProcesses.live(state, "us-west")).as("an exited process").isEmpty();
+  }
+
+  /** A run's directory under {@code runs}, its cluster's pid file naming {@code pid}. */
+  private static Path run(Path runs, String name, String cluster, long pid) throws Exception {
+    StateDir state = new StateDir(runs.resolve(name));
+    Files.createDirectories(state.clusterDir(cluster));
+    Files.writeString(state.topologyFile(), "name: " + name + "\n");
+    state.writePid(cluster, pid);
+    return state.root();
+  }
+
+  @Test
+  void withoutStateDirTheRunThatIsUpIsChosenOverTheStoppedDefault() throws Exception {
+    Path runs = dir.resolve("run");
+    Process dead = new ProcessBuilder("true").start();
+    dead.waitFor();
+    // 'default' was stopped (its directory stays); 'three' is up.
+    run(runs, "default", "us-west", dead.pid());
+    Path three = run(runs, "three", "eu", sleeper(ClusterProcesses.marker("eu")).pid());
+    StateDir fallback = new StateDir(runs.resolve("default"));
+
+    assertThat(StateDirOption.findExisting(fallback).root()).isEqualTo(three);
+
+    // Two up: the command cannot guess.
+    run(runs, "other", "ap", sleeper(ClusterProcesses.marker("ap")).pid());
+    assertThatThrownBy(() -> StateDirOption.findExisting(fallback))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("several runs are up")
+        .hasMessageContaining("--state-dir");
+
+    // None up: 'default' as before.
+    started.forEach(Process::destroyForcibly);
+    for (Process p : started) {
+      p.waitFor();
+    }
+    assertThat(StateDirOption.findExisting(fallback).root()).isEqualTo(runs.resolve("default"));
   }
 }

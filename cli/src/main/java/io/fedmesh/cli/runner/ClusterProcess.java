@@ -496,7 +496,10 @@ public final class ClusterProcess implements AutoCloseable {
     try {
       onChanges(
           () -> {
-            state.clearProcess(me.name());
+            // Commands stop using this cluster now; the pid file stays until the very end, so that
+            // a parent stopping the run (fedmesh down, Ctrl-C on up) still finds the process and
+            // waits for it to exit.
+            state.clearReady(me.name());
             if (control != null) {
               await(control.close());
             }
@@ -524,7 +527,11 @@ public final class ClusterProcess implements AutoCloseable {
     } finally {
       changes.shutdownNow();
       renewals.shutdownNow();
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } finally {
+        state.clearPid(me.name(), ProcessHandle.current().pid());
+      }
     }
   }
 }

@@ -248,6 +248,26 @@ public record StateDir(Path root) {
   }
 
   /** Forgets {@code cluster}'s process: its pid and ready files. */
+  /** Removes {@code cluster}'s ready file: its process is stopping. */
+  public void clearReady(String cluster) {
+    try {
+      Files.deleteIfExists(readyFile(cluster));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + clusterDir(cluster), e);
+    }
+  }
+
+  /** Removes {@code cluster}'s pid file if it still names {@code pid} (not a later run's). */
+  public void clearPid(String cluster, long pid) {
+    if (pid(cluster).filter(p -> p == pid).isPresent()) {
+      try {
+        Files.deleteIfExists(pidFile(cluster));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clean " + clusterDir(cluster), e);
+      }
+    }
+  }
+
   public void clearProcess(String cluster) {
     try {
       Files.deleteIfExists(pidFile(cluster));
