@@ -1,9 +1,11 @@
 package io.fedmesh.sidecar;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -62,6 +64,31 @@ public final class HttpRelay {
     if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
       to.set("te", "trailers");
     }
+  }
+
+  /** HTTP/2's CANCEL: the code a relayed stream is reset with when its caller gave up. */
+  public static final long CANCEL = 0x8;
+
+  /**
+   * Streams {@code req}'s body into {@code creq} (with back-pressure) and returns {@code creq}'s
+   * response. A body that breaks off (its caller reset the stream or closed the connection) resets
+   * {@code creq} instead of ending it: Vert.x's {@code send(ReadStream)} ends the destination when
+   * the source fails, which handed the next hop a complete request with a truncated body. A request
+   * already gone (reset before its upstream request was ready) resets {@code creq} and fails the
+   * response.
+   */
+  public static Future<HttpClientResponse> sendStreaming(
+      HttpServerRequest req, HttpClientRequest creq) {
+    if (!creq.headers().contains("content-length")) {
+      creq.setChunked(true); // as send(ReadStream) does: without either, nothing went upstream
+    }
+    try {
+      req.pipe().endOnFailure(false).to(creq).onFailure(err -> creq.reset(CANCEL, err));
+    } catch (IllegalStateException gone) {
+      creq.reset(CANCEL, gone);
+      return Future.failedFuture(gone);
+    }
+    return creq.response();
   }
 
   /**

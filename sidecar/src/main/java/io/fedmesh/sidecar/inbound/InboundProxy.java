@@ -185,6 +185,16 @@ public final class InboundProxy {
                 return;
               }
               var creq = ar.result();
+              // The caller gave up (stream reset, connection closed, before or during the
+              // response): so does the request to the app, which would otherwise run on, holding
+              // a connection of the app's pool, with no one to read its answer.
+              req.response()
+                  .closeHandler(
+                      v -> {
+                        if (!req.response().ended()) {
+                          creq.reset(HttpRelay.CANCEL);
+                        }
+                      });
               HttpRelay.copyRequestHeaders(
                   req.headers(), creq.headers(), InboundProxy::dropFromCaller);
               span.inject(creq.headers());
@@ -198,7 +208,7 @@ public final class InboundProxy {
               } else if (!appHttp2) {
                 creq.setChunked(true);
               }
-              creq.send(req)
+              HttpRelay.sendStreaming(req, creq)
                   .onComplete(
                       rar -> {
                         if (rar.failed()) {

@@ -471,7 +471,7 @@ public final class OutboundProxy {
                   } else {
                     creq.setChunked(true);
                   }
-                  sent = creq.send(req);
+                  sent = HttpRelay.sendStreaming(req, creq);
                   body = null;
                 }
                 sent.onComplete(

@@ -1,0 +1,191 @@
+package io.fedmesh.sidecar.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.Protocol;
+import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.Service;
+import io.fedmesh.proxy.model.ServiceName;
+import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.sidecar.inbound.InboundProxy;
+import io.fedmesh.testing.TestCalls;
+import io.fedmesh.trust.KeyAlgorithm;
+import io.fedmesh.trust.bundle.BundleSet;
+import io.fedmesh.trust.bundle.TrustBundle;
+import io.fedmesh.trust.ca.CertificateAuthority;
+import io.fedmesh.trust.ca.SvidIssuer;
+import io.fedmesh.trust.spiffe.SpiffeId;
+import io.fedmesh.trust.spiffe.TrustDomain;
+import io.fedmesh.trust.svid.Svid;
+import io.fedmesh.trust.tls.MeshTls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An app that gives up on a call, through both sidecars to an HTTP/1.1 app: a cancelled upload must
+ * reach the app as a broken request, never as a complete one (it would commit a truncated body),
+ * and a cancelled streaming response must free the app's side of it.
+ */
+class CancellationIT {
+  private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
+  private static final Locality ZONE_A = new Locality("us-east", "us-east-1a", "us-east");
+  private final CertificateAuthority ca = CertificateAuthority.builder(TD).build();
+  private final BundleSet bundles = BundleSet.of(TrustBundle.of(TD, List.of(ca.root()), 1, null));
+
+  /** What the app saw, in order: "chunk", "end", "error", "closed" (its response). */
+  private final BlockingQueue<String> app = new LinkedBlockingQueue<>();
+
+  private Vertx vertx;
+  private int outboundPort;
+  private HttpClient h2c;
+
+  private Svid svid(String path) {
+    return SvidIssuer.issueLocally(
+        ca, SpiffeId.parse(TD.idString() + path), KeyAlgorithm.EC_P256, SvidIssuer.DEFAULT_TTL);
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    int appPort =
+        await(
+                vertx
+                    .createHttpServer(new HttpServerOptions())
+                    .requestHandler(
+                        req -> {
+                          req.exceptionHandler(e -> app.add("error"));
+                          req.response().closeHandler(v -> app.add("closed"));
+                          if (req.path().equals("/stream")) {
+                            // Headers and a first event, then the stream stays open.
+                            req.response().setChunked(true).write("first");
+                            return;
+                          }
+                          req.handler(b -> app.add("chunk"));
+                          req.endHandler(
+                              v -> {
+                                app.add("end");
+                                req.response().end("stored");
+                              });
+                        })
+                    .listen(0, "127.0.0.1"))
+            .actualPort();
+    SpiffeId store = SpiffeId.parse(TD.idString() + "/ns/default/sa/store");
+    int inbound =
+        await(
+            InboundProxy.builder(
+                    vertx, MeshTls.builder(svid("/ns/default/sa/store"), bundles).build(), appPort)
+                .listen("127.0.0.1", 0)
+                .build()
+                .start());
+    Service service =
+        new Service(
+            new ServiceName("store", "default"),
+            List.of(new ServicePort("http", 8080, Protocol.HTTP)),
+            List.of(store),
+            false,
+            List.of(Endpoint.local("store-1", "127.0.0.1", inbound, ZONE_A)));
+    ProxySnapshot snapshot =
+        new ProxySnapshot(
+            1,
+            "us-east",
+            ZONE_A,
+            Map.of(service.name(), service),
+            Map.of(),
+            AuthorizationPolicy.ALLOW_MESH);
+    outboundPort =
+        await(
+            OutboundProxy.builder(
+                    vertx,
+                    MeshTls.builder(svid("/ns/default/sa/client"), bundles).build(),
+                    () -> snapshot)
+                .listen("127.0.0.1", 0)
+                .build()
+                .start());
+    h2c =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private HttpClientRequest open(HttpMethod method, String path) throws Exception {
+    return TestCalls.start(
+            vertx,
+            () ->
+                h2c.request(
+                    new RequestOptions()
+                        .setMethod(method)
+                        .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+                        .setHost("store.default.svc.cluster.local")
+                        .setPort(8080)
+                        .setURI(path)))
+        .get(15, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aCancelledUploadReachesTheAppBrokenNotComplete() throws Exception {
+    HttpClientRequest req = open(HttpMethod.POST, "/upload");
+    req.setChunked(true);
+    TestCalls.start(vertx, () -> req.write("part one")).get(15, TimeUnit.SECONDS);
+    assertThat(app.poll(10, TimeUnit.SECONDS)).as("the app got the first part").isEqualTo("chunk");
+
+    TestCalls.start(vertx, () -> Future.succeededFuture(req.reset())).get(15, TimeUnit.SECONDS);
+
+    String next = app.poll(10, TimeUnit.SECONDS);
+    assertThat(next)
+        .as("what the app saw after the caller reset its upload")
+        .isIn("error", "closed");
+    assertThat(app.poll(1, TimeUnit.SECONDS)).as("then").isNotEqualTo("end");
+  }
+
+  @Test
+  void aCancelledStreamingResponseFreesTheApp() throws Exception {
+    HttpClientRequest req = open(HttpMethod.GET, "/stream");
+    BlockingQueue<String> client = new LinkedBlockingQueue<>();
+    TestCalls.start(
+            vertx,
+            () ->
+                req.send()
+                    .map(
+                        resp -> {
+                          resp.handler(b -> client.add(b.toString()));
+                          return resp;
+                        }))
+        .get(15, TimeUnit.SECONDS);
+    assertThat(client.poll(10, TimeUnit.SECONDS)).isEqualTo("first");
+
+    TestCalls.start(vertx, () -> Future.succeededFuture(req.reset())).get(15, TimeUnit.SECONDS);
+
+    assertThat(app.poll(10, TimeUnit.SECONDS))
+        .as("the app's side of the cancelled stream, within 10 s")
+        .isIn("error", "closed");
+  }
+}
