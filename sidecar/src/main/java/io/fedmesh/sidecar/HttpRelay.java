@@ -79,11 +79,25 @@ public final class HttpRelay {
    */
   public static Future<HttpClientResponse> sendStreaming(
       HttpServerRequest req, HttpClientRequest creq) {
+    return sendStreaming(req, creq, () -> {});
+  }
+
+  /**
+   * {@link #sendStreaming(HttpServerRequest, HttpClientRequest)}, running {@code onSent} once the
+   * whole body has gone upstream (where an answer's deadline starts: an upload may take longer than
+   * any answer should).
+   */
+  public static Future<HttpClientResponse> sendStreaming(
+      HttpServerRequest req, HttpClientRequest creq, Runnable onSent) {
     if (!creq.headers().contains("content-length")) {
       creq.setChunked(true); // as send(ReadStream) does: without either, nothing went upstream
     }
     try {
-      req.pipe().endOnFailure(false).to(creq).onFailure(err -> creq.reset(CANCEL, err));
+      req.pipe()
+          .endOnFailure(false)
+          .to(creq)
+          .onSuccess(v -> onSent.run())
+          .onFailure(err -> creq.reset(CANCEL, err));
     } catch (IllegalStateException gone) {
       creq.reset(CANCEL, gone);
       return Future.failedFuture(gone);

@@ -10,7 +10,7 @@ import java.util.Set;
  * outage cannot multiply load.
  *
  * @param attempts retries after the first try, 0..10
- * @param perTryTimeout deadline of each try
+ * @param perTryTimeout deadline of each try: from the end of its request until response headers
  * @param retryOn conditions that trigger a retry
  * @param retriableStatusCodes extra HTTP statuses that trigger one (with {@link RetryOn#STATUS})
  * @param budgetPercent retries allowed as a percentage of active requests, 0..100

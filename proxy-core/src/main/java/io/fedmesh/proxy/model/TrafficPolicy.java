@@ -7,7 +7,8 @@ import java.util.Objects;
  * How a caller's proxy treats requests to one service. Every part has a default, so a service with
  * no policy written still gets health checks, outlier detection, retries and locality failover.
  *
- * @param timeout whole-request deadline, retries included
+ * @param timeout deadline for an answer, retries included: from the end of the app's request until
+ *     the response headers arrive (a streaming response body is not cut by it)
  */
 public record TrafficPolicy(
     Duration timeout,

@@ -329,7 +329,12 @@ public final class OutboundProxy {
     long contentLength = HttpRelay.bodyLength(req);
     if (contentLength == 0) {
       call.body = Buffer.buffer();
-      req.end().onComplete(v -> call.attempt(PickContext.FIRST_TRY, 0));
+      req.end()
+          .onComplete(
+              v -> {
+                call.startDeadline();
+                call.attempt(PickContext.FIRST_TRY, 0);
+              });
     } else if (contentLength >= 0 && contentLength <= maxBufferedBody) {
       req.body()
           .onComplete(
@@ -342,6 +347,7 @@ public final class OutboundProxy {
                       "upstream_error");
                 } else {
                   call.body = ar.result();
+                  call.startDeadline();
                   call.attempt(PickContext.FIRST_TRY, 0);
                 }
               });
@@ -362,6 +368,19 @@ public final class OutboundProxy {
     final OutboundSpan span;
     Buffer body; // null: streaming
     boolean done;
+
+    /** The try in flight and its lease, for the deadline to end. */
+    HttpClientRequest current;
+
+    EndpointLease currentLease;
+
+    /** Whether the current try's response headers are in (the deadline is met). */
+    boolean answered;
+
+    /** When the deadline passes ({@link System#nanoTime}); 0 until it starts. */
+    long deadlineNanos;
+
+    long deadlineTimer = -1;
 
     Call(
         HttpServerRequest req,
@@ -410,7 +429,6 @@ public final class OutboundProxy {
               .setHost(e.sni().orElse(e.host()))
               .setPort(e.port())
               .setURI(req.uri())
-              .setTimeout(up.policy.retries().perTryTimeout().toMillis())
               .setConnectTimeout(Math.min(up.policy.retries().perTryTimeout().toMillis(), 5_000));
       PickContext tried = ctx.withTried(e);
       up.clientFor(req.version())
@@ -433,6 +451,8 @@ public final class OutboundProxy {
                   return;
                 }
                 HttpClientRequest creq = ar.result();
+                current = creq;
+                currentLease = l;
                 // The app gave up (stream reset, connection closed): so does the upstream try,
                 // freeing its stream or connection at once (MadeYouReset, CVE-2025-55163).
                 req.response()
@@ -462,8 +482,10 @@ public final class OutboundProxy {
                   }
                   // No body: HEADERS with END_STREAM; send(empty buffer) would add an empty DATA
                   // frame.
+                  startTryTimer(creq);
                   sent = body.length() == 0 ? creq.send() : creq.send(body);
                 } else if (body != null) {
+                  startTryTimer(creq);
                   sent = creq.send(body);
                 } else {
                   if (req.getHeader("content-length") != null) {
@@ -471,7 +493,14 @@ public final class OutboundProxy {
                   } else {
                     creq.setChunked(true);
                   }
-                  sent = HttpRelay.sendStreaming(req, creq);
+                  sent =
+                      HttpRelay.sendStreaming(
+                          req,
+                          creq,
+                          () -> {
+                            startDeadline();
+                            startTryTimer(creq);
+                          });
                   body = null;
                 }
                 sent.onComplete(
@@ -481,6 +510,8 @@ public final class OutboundProxy {
                         return;
                       }
                       HttpClientResponse cresp = rar.result();
+                      answered = true;
+                      cancelDeadline();
                       int status = cresp.statusCode();
                       if (status >= 500
                           && body != null
@@ -496,6 +527,8 @@ public final class OutboundProxy {
                         if (d.retry()) {
                           l.complete(Outcome.ofStatus(status));
                           cresp.end(); // discard this try's body
+                          answered = false;
+                          startDeadline(); // re-armed with what is left of it
                           meters.retry(up.service.name().toString(), "5xx");
                           attempt(tried.afterFailure(e, d), retries + 1);
                           return;
@@ -504,6 +537,69 @@ public final class OutboundProxy {
                       relay(l, cresp, e);
                     });
               });
+    }
+
+    /**
+     * Starts the try's own timeout ({@code retries.perTryTimeout}) now that its request has gone
+     * upstream whole: until the response headers arrive, when Vert.x cancels it. Started when the
+     * try is created, as before, an upload longer than the per-try timeout (1 s by default) failed
+     * with a 504 however healthy the upstream. Not for a try already answered: a bidirectional
+     * stream whose upload ends after its answer began must not be cut by it.
+     */
+    private void startTryTimer(HttpClientRequest creq) {
+      if (!done && current == creq && !answered) {
+        creq.idleTimeout(up.policy.retries().perTryTimeout().toMillis());
+      }
+    }
+
+    /**
+     * Starts (once) the whole-request deadline ({@code timeout} of the service's policy): from the
+     * end of the app's request until response headers arrive, retries included. A streaming
+     * response's body is not cut by it (server streaming, long polls); the per-try timeout and the
+     * app's own deadline bound what comes before. After a retry, re-arms what is left.
+     */
+    void startDeadline() {
+      if (done || answered) {
+        return;
+      }
+      if (deadlineNanos == 0) {
+        deadlineNanos = System.nanoTime() + up.policy.timeout().toNanos();
+      }
+      cancelDeadline();
+      long left = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+      deadlineTimer = vertx.setTimer(left, id -> deadlinePassed());
+    }
+
+    private void cancelDeadline() {
+      if (deadlineTimer >= 0) {
+        vertx.cancelTimer(deadlineTimer);
+        deadlineTimer = -1;
+      }
+    }
+
+    private void deadlinePassed() {
+      deadlineTimer = -1;
+      if (done || answered) {
+        return;
+      }
+      Endpoint served = currentLease == null ? null : currentLease.endpoint();
+      if (currentLease != null) {
+        // No verdict on the endpoint: the deadline spans tries, and this one may have been short.
+        currentLease.release();
+      }
+      count("fedmesh.outbound.rejected", "timeout");
+      finish(
+          504,
+          "upstream "
+              + up.service.name()
+              + " did not answer within the service's timeout of "
+              + seconds(up.policy.timeout())
+              + " (retries included)\n",
+          served,
+          "timeout");
+      if (current != null) {
+        current.reset(HttpRelay.CANCEL);
+      }
     }
 
     private boolean allowed(Endpoint e) {
@@ -571,6 +667,7 @@ public final class OutboundProxy {
         return;
       }
       done = true;
+      cancelDeadline();
       permit.release();
       span.end(status, failure);
       meters.record(
@@ -597,6 +694,11 @@ public final class OutboundProxy {
       }
       b.register(registry).increment();
     }
+  }
+
+  /** {@code d} as a message gives it: "3s", "1.5s". */
+  private static String seconds(java.time.Duration d) {
+    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   private static UpstreamFailure failureOf(Throwable t) {

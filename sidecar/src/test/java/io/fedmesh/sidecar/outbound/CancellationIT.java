@@ -3,13 +3,19 @@ package io.fedmesh.sidecar.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
+import io.fedmesh.proxy.model.CircuitBreaker;
 import io.fedmesh.proxy.model.Endpoint;
+import io.fedmesh.proxy.model.HealthCheck;
 import io.fedmesh.proxy.model.Locality;
+import io.fedmesh.proxy.model.LocalityFailover;
+import io.fedmesh.proxy.model.OutlierDetection;
 import io.fedmesh.proxy.model.Protocol;
 import io.fedmesh.proxy.model.ProxySnapshot;
+import io.fedmesh.proxy.model.RetryPolicy;
 import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
+import io.fedmesh.proxy.model.TrafficPolicy;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.testing.TestCalls;
 import io.fedmesh.trust.KeyAlgorithm;
@@ -31,6 +37,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -41,9 +48,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * An app that gives up on a call, through both sidecars to an HTTP/1.1 app: a cancelled upload must
- * reach the app as a broken request, never as a complete one (it would commit a truncated body),
- * and a cancelled streaming response must free the app's side of it.
+ * Calls given up on, through both sidecars to an HTTP/1.1 app: a cancelled upload must reach the
+ * app as a broken request, never as a complete one (it would commit a truncated body), and a
+ * cancelled streaming response must free the app's side of it. And the two deadlines: the per-try
+ * timeout counts from the end of the upload, not its start; the service's timeout ends a call whose
+ * try would wait longer.
  */
 class CancellationIT {
   private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
@@ -57,6 +66,7 @@ class CancellationIT {
   private Vertx vertx;
   private int outboundPort;
   private HttpClient h2c;
+  private volatile ProxySnapshot snapshot;
 
   private Svid svid(String path) {
     return SvidIssuer.issueLocally(
@@ -78,6 +88,9 @@ class CancellationIT {
                         req -> {
                           req.exceptionHandler(e -> app.add("error"));
                           req.response().closeHandler(v -> app.add("closed"));
+                          if (req.path().equals("/hang")) {
+                            return; // never answers
+                          }
                           if (req.path().equals("/stream")) {
                             // Headers and a first event, then the stream stays open.
                             req.response().setChunked(true).write("first");
@@ -107,7 +120,7 @@ class CancellationIT {
             List.of(store),
             false,
             List.of(Endpoint.local("store-1", "127.0.0.1", inbound, ZONE_A)));
-    ProxySnapshot snapshot =
+    snapshot =
         new ProxySnapshot(
             1,
             "us-east",
@@ -187,5 +200,57 @@ class CancellationIT {
     assertThat(app.poll(10, TimeUnit.SECONDS))
         .as("the app's side of the cancelled stream, within 10 s")
         .isIn("error", "closed");
+  }
+
+  @Test
+  void anUploadSlowerThanThePerTryTimeoutStillGetsItsAnswer() throws Exception {
+    HttpClientRequest req = open(HttpMethod.POST, "/upload");
+    req.setChunked(true);
+    var answer =
+        TestCalls.start(
+            vertx, () -> req.response().compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
+    TestCalls.start(vertx, () -> req.write("part one")).get(15, TimeUnit.SECONDS);
+    // Longer than the default per-try timeout (1 s) with no answer yet: the app answers at the end.
+    Thread.sleep(1_500);
+    TestCalls.start(vertx, () -> req.end("part two")).get(15, TimeUnit.SECONDS);
+    assertThat(answer.get(15, TimeUnit.SECONDS)).isEqualTo("200 stored");
+  }
+
+  @Test
+  void theServicesTimeoutEndsACallWhoseTryWouldWaitLonger() throws Exception {
+    // A 1 s deadline; the one try may wait 5 s (no retries, so it may exceed the deadline).
+    TrafficPolicy policy =
+        new TrafficPolicy(
+            Duration.ofSeconds(1),
+            new RetryPolicy(
+                0,
+                Duration.ofSeconds(5),
+                RetryPolicy.DEFAULT.retryOn(),
+                RetryPolicy.DEFAULT.retriableStatusCodes(),
+                RetryPolicy.DEFAULT.budgetPercent(),
+                RetryPolicy.DEFAULT.minRetriesPerSecond()),
+            OutlierDetection.DEFAULT,
+            CircuitBreaker.DEFAULT,
+            HealthCheck.DEFAULT,
+            LocalityFailover.DEFAULT);
+    ServiceName store = new ServiceName("store", "default");
+    snapshot =
+        new ProxySnapshot(
+            2,
+            snapshot.cluster(),
+            snapshot.locality(),
+            snapshot.services(),
+            Map.of(store, policy),
+            snapshot.inbound());
+    HttpClientRequest req = open(HttpMethod.GET, "/hang");
+    String answer =
+        TestCalls.start(
+                vertx, () -> req.send().compose(r -> r.body().map(b -> r.statusCode() + " " + b)))
+            .get(15, TimeUnit.SECONDS);
+    assertThat(answer)
+        .startsWith("504 ")
+        .contains("did not answer within the service's timeout of 1s (retries included)");
+    // The try the deadline ended is reset: the app's side of it closes.
+    assertThat(app.poll(10, TimeUnit.SECONDS)).isIn("error", "closed");
   }
 }
