@@ -128,7 +128,10 @@ public final class OutboundProxy {
           previous != null && previous.policy.retries().equals(policy.retries())
               ? previous.budget
               : RetryBudget.of(policy.retries(), System::nanoTime);
-      boolean samePools = sameBreaker && previous.service.identities().equals(service.identities());
+      boolean samePools =
+          sameBreaker
+              && previous.service.identities().equals(service.identities())
+              && connectBoundMillis(previous.policy) == connectBoundMillis(policy);
       this.client = samePools ? previous.client : pool(HttpVersion.HTTP_2);
       this.http1Client =
           samePools ? previous.http1Client : upgradeHttp1 ? client : pool(HttpVersion.HTTP_1_1);
@@ -137,7 +140,11 @@ public final class OutboundProxy {
     private HttpClient pool(HttpVersion version) {
       return vertx
           .httpClientBuilder()
-          .with(MeshClients.upstream(tls, service.identities(), version))
+          .with(
+              MeshClients.upstream(tls, service.identities(), version)
+                  .setConnectTimeout((int) connectBoundMillis(policy))
+                  .setSslHandshakeTimeout(connectBoundMillis(policy))
+                  .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS))
           .with(
               new PoolOptions()
                   .setHttp1MaxSize(policy.circuitBreaker().maxConnections())
@@ -429,7 +436,7 @@ public final class OutboundProxy {
               .setHost(e.sni().orElse(e.host()))
               .setPort(e.port())
               .setURI(req.uri())
-              .setConnectTimeout(Math.min(up.policy.retries().perTryTimeout().toMillis(), 5_000));
+              .setConnectTimeout(acquireBoundMillis(up.policy));
       PickContext tried = ctx.withTried(e);
       up.clientFor(req.version())
           .request(ro)
@@ -694,6 +701,25 @@ public final class OutboundProxy {
       }
       b.register(registry).increment();
     }
+  }
+
+  /**
+   * How long a try waits for a connection of the pool, connecting included: Vert.x's request
+   * "connect timeout", which fails as "getting a connection" when it passes.
+   */
+  private static long acquireBoundMillis(TrafficPolicy p) {
+    return Math.min(p.retries().perTryTimeout().toMillis(), 5_000);
+  }
+
+  /**
+   * The TCP connect and TLS handshake bound of a service's connections: three quarters of {@link
+   * #acquireBoundMillis}, so that an endpoint that does not complete them (a black hole, a stalled
+   * peer) fails the try as a connect failure — retried on another endpoint, counted against this
+   * one — before the wait for a connection runs out. Left at Vert.x's 60 s and the mesh's 10 s
+   * handshake, the wait ran out first and the try failed as a full pool: no retry, no ejection.
+   */
+  static long connectBoundMillis(TrafficPolicy p) {
+    return Math.max(50, acquireBoundMillis(p) * 3 / 4);
   }
 
   /** {@code d} as a message gives it: "3s", "1.5s". */

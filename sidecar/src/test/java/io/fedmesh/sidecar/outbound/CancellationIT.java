@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * app as a broken request, never as a complete one (it would commit a truncated body), and a
  * cancelled streaming response must free the app's side of it. And the two deadlines: the per-try
  * timeout counts from the end of the upload, not its start; the service's timeout ends a call whose
- * try would wait longer.
+ * try would wait longer; an endpoint that never completes its handshake fails the try as a connect
+ * failure, retried elsewhere, not as a full connection pool.
  */
 class CancellationIT {
   private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
@@ -252,5 +253,59 @@ class CancellationIT {
         .contains("did not answer within the service's timeout of 1s (retries included)");
     // The try the deadline ended is reset: the app's side of it closes.
     assertThat(app.poll(10, TimeUnit.SECONDS)).isIn("error", "closed");
+  }
+
+  @Test
+  void aStalledEndpointFailsItsTryAsAConnectFailureAndTheCallGoesElsewhere() throws Exception {
+    // A second endpoint that accepts TCP and then never answers the TLS handshake.
+    try (java.net.ServerSocket stalled = new java.net.ServerSocket()) {
+      stalled.bind(new java.net.InetSocketAddress("127.0.0.1", 0), 50);
+      List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(stalled.accept());
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Service store = snapshot.services().values().iterator().next();
+      List<Endpoint> endpoints = new java.util.ArrayList<>(store.endpoints());
+      endpoints.add(Endpoint.local("store-stalled", "127.0.0.1", stalled.getLocalPort(), ZONE_A));
+      Service both = new Service(store.name(), store.ports(), store.identities(), false, endpoints);
+      snapshot =
+          new ProxySnapshot(
+              2,
+              snapshot.cluster(),
+              snapshot.locality(),
+              Map.of(both.name(), both),
+              Map.of(),
+              snapshot.inbound());
+      // Enough calls that the stalled endpoint is picked first by some (round robin).
+      for (int i = 0; i < 4; i++) {
+        HttpClientRequest req = open(HttpMethod.GET, "/upload");
+        String body = "call " + i;
+        String answer =
+            TestCalls.start(
+                    vertx,
+                    () -> req.send(body).compose(r -> r.body().map(b -> r.statusCode() + " " + b)))
+                .get(15, TimeUnit.SECONDS);
+        assertThat(answer).as("call %d", i).isEqualTo("200 stored");
+      }
+      assertThat(held).as("the stalled endpoint was tried").isNotEmpty();
+      held.forEach(
+          sock -> {
+            try {
+              sock.close();
+            } catch (java.io.IOException ignored) {
+              // closing
+            }
+          });
+    }
   }
 }
