@@ -10,6 +10,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -54,9 +56,10 @@ public final class HttpRelay {
    * te: trailers} is kept, the one TE value HTTP/2 allows and gRPC needs.
    */
   public static void copyRequestHeaders(MultiMap from, MultiMap to, Predicate<String> drop) {
+    Set<String> named = connectionOptions(from);
     for (var e : from) {
       String name = e.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name) && !drop.test(name)) {
+      if (!HOP_BY_HOP.contains(name) && !named.contains(name) && !drop.test(name)) {
         to.add(e.getKey(), e.getValue());
       }
     }
@@ -64,6 +67,27 @@ public final class HttpRelay {
     if (te != null && te.toLowerCase(Locale.ROOT).contains("trailers")) {
       to.set("te", "trailers");
     }
+  }
+
+  /**
+   * The header names a message's {@code Connection} header lists (lower-case): they are for this
+   * hop only and a proxy removes them (RFC 9110 7.6.1), as the hop-by-hop ones. Empty without one.
+   */
+  static Set<String> connectionOptions(MultiMap headers) {
+    List<String> values = headers.getAll("connection");
+    if (values.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> names = new HashSet<>();
+    for (String v : values) {
+      for (String token : v.split(",")) {
+        String t = token.strip().toLowerCase(Locale.ROOT);
+        if (!t.isEmpty()) {
+          names.add(t);
+        }
+      }
+    }
+    return names;
   }
 
   /** HTTP/2's CANCEL: the code a relayed stream is reset with when its caller gave up. */
@@ -118,8 +142,10 @@ public final class HttpRelay {
     if (http1 && cresp.statusMessage() != null) {
       resp.setStatusMessage(cresp.statusMessage());
     }
+    Set<String> named = connectionOptions(cresp.headers());
     for (var h : cresp.headers()) {
-      if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(name) && !named.contains(name)) {
         resp.headers().add(h.getKey(), h.getValue());
       }
     }
