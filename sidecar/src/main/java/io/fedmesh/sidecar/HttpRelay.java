@@ -34,7 +34,9 @@ public final class HttpRelay {
           "transfer-encoding",
           "upgrade",
           "host",
-          "content-length");
+          "content-length",
+          // Answered by the sidecar itself ({@link #answerExpectContinue}).
+          "expect");
 
   /** Bodies up to this size are read to their end before an error answer. */
   public static final long DRAIN_LIMIT = 64 * 1024;
@@ -88,6 +90,23 @@ public final class HttpRelay {
       }
     }
     return names;
+  }
+
+  /**
+   * Answers {@code Expect: 100-continue} with {@code 100 Continue}, once the sidecar has decided to
+   * read the body: the client waits for it before sending the body (curl a second, others until
+   * their own timeout), while the sidecar waited for the body, and Vert.x does not answer it by
+   * itself. The header is not passed on (RFC 9110 10.1.1 lets a proxy answer it), so no app behind
+   * the mesh needs to.
+   */
+  public static void answerExpectContinue(HttpServerRequest req) {
+    String expect = req.getHeader("expect");
+    if (expect != null
+        && expect.equalsIgnoreCase("100-continue")
+        && req.version() != HttpVersion.HTTP_1_0
+        && !req.response().headWritten()) {
+      req.response().writeContinue();
+    }
   }
 
   /** HTTP/2's CANCEL: the code a relayed stream is reset with when its caller gave up. */

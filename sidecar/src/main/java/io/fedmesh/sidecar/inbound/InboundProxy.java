@@ -166,6 +166,7 @@ public final class InboundProxy {
       finish(req, span, 403, "RBAC: access denied: " + d.reason() + "\n", domain, "denied", start);
       return;
     }
+    HttpRelay.answerExpectContinue(req);
     req.pause();
     HttpClient client = appHttp2 ? h2 : h1;
     RequestOptions ro =

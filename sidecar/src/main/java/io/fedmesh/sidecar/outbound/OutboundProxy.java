@@ -334,6 +334,9 @@ public final class OutboundProxy {
     boolean idempotent = RetryDecision.isIdempotent(method);
     Call call = new Call(req, up, dest.get(), idempotent, start, permit, span);
     long contentLength = HttpRelay.bodyLength(req);
+    if (contentLength != 0) {
+      HttpRelay.answerExpectContinue(req);
+    }
     if (contentLength == 0) {
       call.body = Buffer.buffer();
       req.end()

@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
  * cancelled streaming response must free the app's side of it. And the two deadlines: the per-try
  * timeout counts from the end of the upload, not its start; the service's timeout ends a call whose
  * try would wait longer; an endpoint that never completes its handshake fails the try as a connect
- * failure, retried elsewhere, not as a full connection pool.
+ * failure, retried elsewhere, not as a full connection pool. And a client that waits for {@code 100
+ * Continue} before its body gets it from the sidecar.
  */
 class CancellationIT {
   private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
@@ -96,6 +97,9 @@ class CancellationIT {
                             // Headers and a first event, then the stream stays open.
                             req.response().setChunked(true).write("first");
                             return;
+                          }
+                          if (req.getHeader("expect") != null) {
+                            app.add("expect");
                           }
                           req.handler(b -> app.add("chunk"));
                           req.endHandler(
@@ -307,5 +311,35 @@ class CancellationIT {
             }
           });
     }
+  }
+
+  @Test
+  void expectContinueIsAnsweredSoTheClientSendsItsBody() throws Exception {
+    HttpClient h1 = vertx.createHttpClient(new HttpClientOptions());
+    var answer =
+        TestCalls.start(
+            vertx,
+            () ->
+                h1.request(
+                        new RequestOptions()
+                            .setMethod(HttpMethod.POST)
+                            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+                            .setHost("store.default.svc.cluster.local")
+                            .setPort(8080)
+                            .setURI("/upload"))
+                    .compose(
+                        req -> {
+                          req.putHeader("content-length", "5").putHeader("expect", "100-continue");
+                          // The body goes only once the 100 Continue is in, as strict clients do.
+                          req.continueHandler(v -> req.end("hello"));
+                          Future<String> done =
+                              req.response()
+                                  .compose(r -> r.body().map(b -> r.statusCode() + " " + b));
+                          req.sendHead();
+                          return done;
+                        }));
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo("200 stored");
+    // The sidecars answered the expectation themselves: the app did not see it.
+    assertThat(app).doesNotContain("expect").contains("end");
   }
 }
