@@ -2,6 +2,7 @@ package io.fedmesh.cli.runner;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fedmesh.proxy.config.ConfigException;
 import io.fedmesh.proxy.config.Topology;
 import io.fedmesh.proxy.config.TopologyLoader;
 import io.fedmesh.trust.bundle.BundleCodec;
@@ -19,8 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The directory one run of a topology lives in (default {@code ~/.fedmesh/run/<topology>}):
@@ -105,16 +111,53 @@ public record StateDir(Path root) {
     return clusterDir(cluster).resolve("ready.json");
   }
 
-  /** The topology this run started with (policy files read from where the original lay). */
+  /**
+   * The topology this run started with (policy files read from where the original lay). When a
+   * policy file named there can no longer be read (moved, deleted, another branch checked out), the
+   * topology without its policies: {@code up} applied them at start, and the commands that read the
+   * run's topology later (down, status, call, ...) need its clusters, so a moved file must not keep
+   * a run from being stopped.
+   */
   public Topology topology() {
     Path origin = root.resolve("origin");
+    String text;
+    Path base;
     try {
-      Path base = Files.isRegularFile(origin) ? Path.of(Files.readString(origin).strip()) : null;
-      return TopologyLoader.parse(
-          Files.readString(topologyFile()), topologyFile().toString(), base);
+      base = Files.isRegularFile(origin) ? Path.of(Files.readString(origin).strip()) : null;
+      text = Files.readString(topologyFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + topologyFile(), e);
     }
+    try {
+      return TopologyLoader.parse(text, topologyFile().toString(), base);
+    } catch (ConfigException e) {
+      String withoutPolicies = withoutPolicies(text);
+      if (withoutPolicies == null) {
+        throw e;
+      }
+      try {
+        return TopologyLoader.parse(withoutPolicies, topologyFile().toString(), null);
+      } catch (ConfigException again) {
+        e.addSuppressed(again);
+        throw e;
+      }
+    }
+  }
+
+  /** {@code yaml} without its top-level {@code policies}, or null when it has none. */
+  private static String withoutPolicies(String yaml) {
+    Object doc;
+    try {
+      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+    if (!(doc instanceof Map<?, ?> m) || !m.containsKey("policies")) {
+      return null;
+    }
+    Map<Object, Object> copy = new LinkedHashMap<>(m);
+    copy.remove("policies");
+    return new Yaml().dump(copy);
   }
 
   /**
