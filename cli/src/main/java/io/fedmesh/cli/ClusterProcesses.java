@@ -38,7 +38,11 @@ final class ClusterProcesses {
 
   private ClusterProcesses() {}
 
-  static Process spawn(StateDir state, String cluster) throws IOException {
+  /**
+   * Starts {@code cluster}'s process; it gives up starting after {@code startBound} ({@code up
+   * --timeout}), so that it does not go on after {@code up} stopped waiting for it.
+   */
+  static Process spawn(StateDir state, String cluster, Duration startBound) throws IOException {
     String java =
         ProcessHandle.current()
             .info()
@@ -60,6 +64,8 @@ final class ClusterProcesses {
     cmd.add(state.root().toAbsolutePath().toString());
     cmd.add("--cluster");
     cmd.add(cluster);
+    cmd.add("--start-timeout");
+    cmd.add(Math.max(1, (startBound.toMillis() + 999) / 1000) + "s");
     Path log = state.logFile(cluster);
     Files.createDirectories(log.getParent());
     Process p =

@@ -23,10 +23,18 @@ final class ClusterRunCommand implements Callable<Integer> {
   @Option(names = "--cluster", required = true, paramLabel = "NAME")
   String cluster;
 
+  /** {@code up --timeout}: how long starting may take before the process gives up. */
+  @Option(names = "--start-timeout", defaultValue = "120s", paramLabel = "DURATION")
+  String startTimeout;
+
   @Override
   public Integer call() throws Exception {
     ClusterProcess running =
-        ClusterProcess.start(new StateDir(stateDir), cluster, Fedmesh.of(spec).clock());
+        ClusterProcess.start(
+            new StateDir(stateDir),
+            cluster,
+            Fedmesh.of(spec).clock(),
+            Durations.parse("--start-timeout", startTimeout));
     spec.commandLine().getOut().println("cluster " + cluster + " up");
     spec.commandLine().getOut().flush();
     RunUntilInterrupted.run(running);

@@ -143,7 +143,7 @@ final class UpCommand implements Callable<Integer> {
     boolean ready = false;
     try {
       for (Topology.Cluster c : topology.clusters()) {
-        processes.put(c.name(), ClusterProcesses.spawn(state, c.name()));
+        processes.put(c.name(), ClusterProcesses.spawn(state, c.name(), wait));
       }
       long deadline = System.nanoTime() + wait.toNanos();
       List<ClusterStatus> statuses = awaitReady(state, topology, processes, deadline, wait);
@@ -242,26 +242,33 @@ final class UpCommand implements Callable<Integer> {
   /** Waits until every link of the topology is connected on its dialing side. */
   private static void awaitLinks(StateDir state, Topology topology, long deadline, Duration wait)
       throws InterruptedException {
-    String missing = "";
+    List<String> missing = List.of();
     while (System.nanoTime() < deadline) {
-      missing = "";
+      List<String> now = new ArrayList<>();
       for (Topology.Link l : topology.links()) {
+        String link = "link " + l.from() + " -> " + l.to();
         try (AdminCalls admin = AdminCalls.of(state, l.from())) {
           ControlPlaneStatus s = ControlPlaneStatus.decode(admin.await(a -> a.status()).encode());
           boolean connected =
               s.links().stream()
                   .anyMatch(e -> e.cluster().equals(l.to()) && e.state().equals("connected"));
           if (!connected) {
-            missing = "link " + l.from() + " -> " + l.to() + " is not connected";
+            now.add(link + " is not connected");
           }
+        } catch (RunnerException e) {
+          // A replica that did not answer this once (a leader change, a slow start): ask again
+          // until the deadline, as for a link still connecting.
+          now.add(link + ": " + e.getMessage());
         }
       }
+      missing = now;
       if (missing.isEmpty()) {
         return;
       }
       Thread.sleep(200);
     }
-    throw new NotReadyException("not ready after " + Durations.format(wait) + ": " + missing);
+    throw new NotReadyException(
+        "not ready after " + Durations.format(wait) + ": " + String.join("; ", missing));
   }
 
   private static String lastLines(Path log) {

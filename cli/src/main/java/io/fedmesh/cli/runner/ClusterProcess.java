@@ -122,6 +122,15 @@ public final class ClusterProcess implements AutoCloseable {
    * replicas, control endpoint; then writes its {@code ready.json}.
    */
   public static ClusterProcess start(StateDir state, String cluster, Clock clock) throws Exception {
+    return start(state, cluster, clock, CHANGE_BOUND);
+  }
+
+  /**
+   * {@link #start(StateDir, String, Clock)}, giving up after {@code startBound}: the work in
+   * progress is interrupted and what started is closed.
+   */
+  public static ClusterProcess start(
+      StateDir state, String cluster, Clock clock, Duration startBound) throws Exception {
     Topology topology = state.topology();
     Topology.Cluster me =
         topology
@@ -138,13 +147,20 @@ public final class ClusterProcess implements AutoCloseable {
                             + ")"));
     ClusterProcess p = new ClusterProcess(state, topology, me, clock);
     try {
-      p.onChanges(p::startAll);
+      p.onChanges(p::startAll, startBound, "starting cluster " + cluster);
       return p;
     } catch (Exception e) {
-      p.close();
+      try {
+        p.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing); // the cause is what went wrong first
+      }
       throw e;
     }
   }
+
+  /** How long a change (scale, link, close) may take. */
+  static final Duration CHANGE_BOUND = Duration.ofSeconds(120);
 
   private Void startAll() throws Exception {
     try (LoopbackPorts.Reserved gatewayPorts = LoopbackPorts.reserve(2)) {
@@ -277,13 +293,30 @@ public final class ClusterProcess implements AutoCloseable {
 
   /** Runs {@code change} on the change thread and waits for it. */
   <T> T onChanges(Callable<T> change) throws Exception {
+    return onChanges(change, CHANGE_BOUND, "a change");
+  }
+
+  /**
+   * Runs {@code change} on the change thread and waits up to {@code bound}; past it the change is
+   * interrupted (so that what comes next, such as closing, is not queued behind it) and a {@link
+   * TimeoutException} names {@code what}.
+   */
+  private <T> T onChanges(Callable<T> change, Duration bound, String what) throws Exception {
+    java.util.concurrent.Future<T> f = changes.submit(change);
     try {
-      return changes.submit(change).get(120, TimeUnit.SECONDS);
+      return f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception ex) {
         throw ex;
       }
       throw e;
+    } catch (java.util.concurrent.TimeoutException e) {
+      f.cancel(true);
+      throw new java.util.concurrent.TimeoutException(
+          what
+              + " did not finish within "
+              + bound.toMillis()
+              + " ms (for a start: up --timeout); it was interrupted");
     }
   }
 
