@@ -10,6 +10,9 @@ final class Durations {
   private static final Pattern FORM = Pattern.compile("([0-9]{1,9})(s|m|h|d)");
   private static final String EXPECTED = "expected: a duration like 90s, 30m, 24h, 365d";
 
+  /** The longest duration accepted: a century. */
+  static final long MAX_DAYS = 36_500;
+
   private Durations() {}
 
   /**
@@ -28,6 +31,18 @@ final class Durations {
     if (n == 0) {
       throw new UsageException(
           option + ": '" + value + "' (expected: a positive duration, like 90s, 30m, 24h, 365d)");
+    }
+    // Longer than a century is a typo, and would not fit the nanosecond clocks the waits use.
+    long days =
+        switch (m.group(2)) {
+          case "s" -> n / 86_400;
+          case "m" -> n / 1_440;
+          case "h" -> n / 24;
+          default -> n;
+        };
+    if (days > MAX_DAYS) {
+      throw new UsageException(
+          option + ": '" + value + "' is longer than " + MAX_DAYS + "d (" + EXPECTED + ")");
     }
     switch (m.group(2)) {
       case "s":

@@ -124,11 +124,26 @@ final class UpCommand implements Callable<Integer> {
         }
       }
     }
-    state.create(
-        topology,
-        text,
-        topologyFile == null ? null : topologyFile.toAbsolutePath().getParent(),
-        Fedmesh.of(spec).clock());
+    if (Files.exists(state.root()) && !Files.isDirectory(state.root())) {
+      throw new UsageException(
+          "--state-dir: "
+              + state.root()
+              + " is not a directory (expected: a directory to hold the run)");
+    }
+    try {
+      state.create(
+          topology,
+          text,
+          topologyFile == null ? null : topologyFile.toAbsolutePath().getParent(),
+          Fedmesh.of(spec).clock());
+    } catch (java.io.UncheckedIOException e) {
+      throw new UsageException(
+          "cannot write the run's state directory "
+              + state.root()
+              + ": "
+              + e.getCause()
+              + " (expected: a writable directory; choose another with --state-dir)");
+    }
     out.println(
         "Starting topology '"
             + topology.name()

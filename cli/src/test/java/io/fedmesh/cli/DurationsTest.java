@@ -48,6 +48,15 @@ class DurationsTest {
   }
 
   @Test
+  void aCenturyIsTheLongestAccepted() {
+    assertThat(Durations.parse("--validity", "36500d")).isEqualTo(Duration.ofDays(36_500));
+    // Past it the waits' nanosecond arithmetic would overflow (up --timeout 300000d crashed).
+    assertThatThrownBy(() -> Durations.parse("--timeout", "300000d"))
+        .isInstanceOf(UsageException.class)
+        .hasMessageStartingWith("--timeout: '300000d' is longer than 36500d");
+  }
+
+  @Test
   void formatsWholeUnitsExactlyAndOthersApproximately() {
     assertThat(Durations.format(Duration.ofDays(3650))).isEqualTo("3650d");
     assertThat(Durations.format(Duration.ofHours(24))).isEqualTo("1d");

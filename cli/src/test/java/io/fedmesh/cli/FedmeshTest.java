@@ -2,6 +2,8 @@ package io.fedmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -157,5 +159,16 @@ class FedmeshTest {
     public void run() {
       throw new IllegalStateException("disk on fire", new java.io.IOException("sector 7"));
     }
+  }
+
+  @Test
+  void upOnAStateDirThatIsAFileSaysSoWithoutATrace(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    Cli.Result r = Cli.run("up", "--detach", "--state-dir", file.toString());
+    assertThat(r.exitCode()).isEqualTo(Fedmesh.EXIT_USAGE);
+    assertThat(r.err())
+        .contains("--state-dir: " + file + " is not a directory")
+        .doesNotContain("Exception");
   }
 }
