@@ -23,6 +23,13 @@ import java.util.concurrent.TimeoutException;
 public final class ControlClient implements AutoCloseable {
   private static final long TIMEOUT_SECONDS = 30;
 
+  /**
+   * A change (scale, kill a controller) may take as long as the cluster process lets one run
+   * ({@link ClusterProcess#CHANGE_BOUND}; a scale waits for its pods and for the proxies to hold
+   * them), plus a margin: waiting less, the CLI said "not running" while the change went on.
+   */
+  private static final long CHANGE_TIMEOUT_SECONDS = ClusterProcess.CHANGE_BOUND.toSeconds() + 10;
+
   private final Vertx vertx;
   private final HttpClient http;
   private final StateDir.Ready ready;
@@ -53,7 +60,9 @@ public final class ControlClient implements AutoCloseable {
   }
 
   public ClusterStatus status() {
-    return decode(call(HttpMethod.GET, "/v1/status", null), new TypeReference<ClusterStatus>() {});
+    return decode(
+        call(HttpMethod.GET, "/v1/status", null, TIMEOUT_SECONDS),
+        new TypeReference<ClusterStatus>() {});
   }
 
   public ClusterStatus.Scaled scale(String namespace, String service, int replicas) {
@@ -64,25 +73,29 @@ public final class ControlClient implements AutoCloseable {
             new JsonObject()
                 .put("namespace", namespace)
                 .put("service", service)
-                .put("replicas", replicas)),
+                .put("replicas", replicas),
+            CHANGE_TIMEOUT_SECONDS),
         new TypeReference<ClusterStatus.Scaled>() {});
   }
 
   public ClusterStatus.Controller killController(int replica) {
     return decode(
         call(
-            HttpMethod.POST, "/v1/chaos/kill-controller", new JsonObject().put("replica", replica)),
+            HttpMethod.POST,
+            "/v1/chaos/kill-controller",
+            new JsonObject().put("replica", replica),
+            CHANGE_TIMEOUT_SECONDS),
         new TypeReference<ClusterStatus.Controller>() {});
   }
 
-  private Buffer call(HttpMethod method, String path, JsonObject body) {
+  private Buffer call(HttpMethod method, String path, JsonObject body, long timeoutSeconds) {
     RequestOptions ro =
         new RequestOptions()
             .setMethod(method)
             .setHost(ready.controlHost())
             .setPort(ready.controlPort())
             .setURI(path)
-            .setTimeout(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            .setTimeout(TimeUnit.SECONDS.toMillis(timeoutSeconds));
     try {
       return io.fedmesh.cli.OnContext.run(
               vertx,
@@ -104,7 +117,7 @@ public final class ControlClient implements AutoCloseable {
                                                   }))))
           .toCompletionStage()
           .toCompletableFuture()
-          .get(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
+          .get(timeoutSeconds + 5, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RunnerException r) {
         throw r;
@@ -120,7 +133,14 @@ public final class ControlClient implements AutoCloseable {
               + ": "
               + e.getCause());
     } catch (TimeoutException e) {
-      throw new RunnerException(503, "cluster " + ready.cluster() + " did not answer in time");
+      throw new RunnerException(
+          503,
+          "cluster "
+              + ready.cluster()
+              + " did not answer within "
+              + timeoutSeconds
+              + " s"
+              + (body == null ? "" : "; the change may still be under way: see fedmesh status"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RunnerException(503, "interrupted");
