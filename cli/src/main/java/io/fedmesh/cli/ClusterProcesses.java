@@ -65,7 +65,9 @@ final class ClusterProcesses {
     cmd.add("--cluster");
     cmd.add(cluster);
     cmd.add("--start-timeout");
-    cmd.add(Math.max(1, (startBound.toMillis() + 999) / 1000) + "s");
+    long seconds = Math.max(1, (startBound.toMillis() + 999) / 1000);
+    // In the unit Durations reads with at most nine digits: seconds under a day, else minutes.
+    cmd.add(seconds < 86_400 ? seconds + "s" : (seconds + 59) / 60 + "m");
     Path log = state.logFile(cluster);
     Files.createDirectories(log.getParent());
     Process p =

@@ -100,13 +100,21 @@ public final class HttpRelay {
    * the mesh needs to.
    */
   public static void answerExpectContinue(HttpServerRequest req) {
-    String expect = req.getHeader("expect");
-    if (expect != null
-        && expect.equalsIgnoreCase("100-continue")
-        && req.version() != HttpVersion.HTTP_1_0
-        && !req.response().headWritten()) {
+    if (expectsContinue(req) && !req.response().headWritten()) {
       req.response().writeContinue();
     }
+  }
+
+  /**
+   * Whether the client waits for {@code 100 Continue} before sending its body: an error answer then
+   * goes at once (RFC 9110 10.1.1), with {@code connection: close} on HTTP/1.1, instead of after a
+   * body that would never come.
+   */
+  private static boolean expectsContinue(HttpServerRequest req) {
+    String expect = req.getHeader("expect");
+    return expect != null
+        && expect.equalsIgnoreCase("100-continue")
+        && req.version() != HttpVersion.HTTP_1_0;
   }
 
   /** HTTP/2's CANCEL: the code a relayed stream is reset with when its caller gave up. */
@@ -326,9 +334,10 @@ public final class HttpRelay {
                 .putHeader("content-type", "text/plain; charset=utf-8")
                 .end(body);
     long length = bodyLength(req);
+    boolean bodyWithheld = expectsContinue(req) && !resp.headWritten();
     if (req.isEnded()) {
       respond.run();
-    } else if (length >= 0 && length <= DRAIN_LIMIT) {
+    } else if (length >= 0 && length <= DRAIN_LIMIT && !bodyWithheld) {
       req.handler(buf -> {});
       req.endHandler(v -> respond.run());
       req.exceptionHandler(e -> resp.reset());

@@ -147,7 +147,7 @@ public final class ClusterProcess implements AutoCloseable {
                             + ")"));
     ClusterProcess p = new ClusterProcess(state, topology, me, clock);
     try {
-      p.onChanges(p::startAll, startBound, "starting cluster " + cluster);
+      p.onChanges(p::startAll, startBound, "starting cluster " + cluster, true);
       return p;
     } catch (Exception e) {
       try {
@@ -293,15 +293,17 @@ public final class ClusterProcess implements AutoCloseable {
 
   /** Runs {@code change} on the change thread and waits for it. */
   <T> T onChanges(Callable<T> change) throws Exception {
-    return onChanges(change, CHANGE_BOUND, "a change");
+    return onChanges(change, CHANGE_BOUND, "a change", false);
   }
 
   /**
-   * Runs {@code change} on the change thread and waits up to {@code bound}; past it the change is
-   * interrupted (so that what comes next, such as closing, is not queued behind it) and a {@link
-   * TimeoutException} names {@code what}.
+   * Runs {@code change} on the change thread and waits up to {@code bound}; past it a {@link
+   * TimeoutException} names {@code what}, and with {@code interrupt} the change is interrupted (a
+   * start, so that the close that follows is not queued behind it; a scale or a kill is left to
+   * finish, as an interrupt midway could leave a replica started and not recorded).
    */
-  private <T> T onChanges(Callable<T> change, Duration bound, String what) throws Exception {
+  private <T> T onChanges(Callable<T> change, Duration bound, String what, boolean interrupt)
+      throws Exception {
     java.util.concurrent.Future<T> f = changes.submit(change);
     try {
       return f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
@@ -311,12 +313,15 @@ public final class ClusterProcess implements AutoCloseable {
       }
       throw e;
     } catch (java.util.concurrent.TimeoutException e) {
-      f.cancel(true);
+      if (interrupt) {
+        f.cancel(true);
+      }
       throw new java.util.concurrent.TimeoutException(
           what
               + " did not finish within "
               + bound.toMillis()
-              + " ms (for a start: up --timeout); it was interrupted");
+              + " ms"
+              + (interrupt ? " (up --timeout); it was interrupted" : "; it goes on"));
     }
   }
 

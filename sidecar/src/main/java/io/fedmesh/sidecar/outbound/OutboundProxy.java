@@ -333,6 +333,10 @@ public final class OutboundProxy {
     String method = req.method().name();
     boolean idempotent = RetryDecision.isIdempotent(method);
     Call call = new Call(req, up, dest.get(), idempotent, start, permit, span);
+    // The app gave up (stream reset, connection closed), at any point of the call, waiting for a
+    // connection included: so does the try in flight, freeing its stream or connection at once
+    // (MadeYouReset, CVE-2025-55163), and the call ends.
+    req.response().closeHandler(v -> call.appGone());
     long contentLength = HttpRelay.bodyLength(req);
     if (contentLength != 0) {
       HttpRelay.answerExpectContinue(req);
@@ -461,21 +465,15 @@ public final class OutboundProxy {
                   return;
                 }
                 HttpClientRequest creq = ar.result();
+                if (done) {
+                  // The call ended (its deadline passed, the app left) while this try waited for
+                  // a connection: the connection goes back unused.
+                  creq.reset(HttpRelay.CANCEL);
+                  l.release();
+                  return;
+                }
                 current = creq;
                 currentLease = l;
-                // The app gave up (stream reset, connection closed): so does the upstream try,
-                // freeing its stream or connection at once (MadeYouReset, CVE-2025-55163).
-                req.response()
-                    .closeHandler(
-                        v -> {
-                          if (!done) {
-                            // The app left: the try ends with no verdict on the endpoint (the
-                            // reset's own failure, reported next, finds the lease ended).
-                            l.release();
-                            creq.reset();
-                            record(499, e, "the app closed the request", "app_reset");
-                          }
-                        });
                 String authority = req.authority() == null ? null : req.authority().toString();
                 if (authority != null) {
                   creq.authority(HostAndPort.parseAuthority(authority, -1));
@@ -520,6 +518,11 @@ public final class OutboundProxy {
                         return;
                       }
                       HttpClientResponse cresp = rar.result();
+                      if (done) {
+                        l.release();
+                        creq.reset(HttpRelay.CANCEL);
+                        return;
+                      }
                       answered = true;
                       cancelDeadline();
                       int status = cresp.statusCode();
@@ -536,6 +539,8 @@ public final class OutboundProxy {
                                 retries);
                         if (d.retry()) {
                           l.complete(Outcome.ofStatus(status));
+                          current = null;
+                          currentLease = null;
                           cresp.end(); // discard this try's body
                           answered = false;
                           startDeadline(); // re-armed with what is left of it
@@ -547,6 +552,21 @@ public final class OutboundProxy {
                       relay(l, cresp, e);
                     });
               });
+    }
+
+    /** The app closed or reset its request: the try in flight ends with no verdict on it. */
+    void appGone() {
+      if (done) {
+        return;
+      }
+      Endpoint served = currentLease == null ? null : currentLease.endpoint();
+      if (currentLease != null) {
+        currentLease.release(); // the reset's own failure, reported next, finds it ended
+      }
+      record(499, served, "the app closed the request", "app_reset");
+      if (current != null) {
+        current.reset(HttpRelay.CANCEL);
+      }
     }
 
     /**
@@ -618,7 +638,15 @@ public final class OutboundProxy {
 
     private void failed(
         EndpointLease l, PickContext tried, int retries, UpstreamFailure failure, Throwable cause) {
+      if (done) {
+        // The call ended first (deadline, app gone), and its own reset failed this try: no
+        // verdict on the endpoint, no retry, nothing charged to the retry budget.
+        l.release();
+        return;
+      }
       l.complete(failure.outcome());
+      current = null;
+      currentLease = null;
       boolean replayable = body != null || failure.neverProcessed();
       RetryDecision d =
           RetryDecision.decide(

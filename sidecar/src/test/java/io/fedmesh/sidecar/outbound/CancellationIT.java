@@ -69,6 +69,8 @@ class CancellationIT {
   private int outboundPort;
   private HttpClient h2c;
   private volatile ProxySnapshot snapshot;
+  private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
   private Svid svid(String path) {
     return SvidIssuer.issueLocally(
@@ -140,6 +142,7 @@ class CancellationIT {
                     MeshTls.builder(svid("/ns/default/sa/client"), bundles).build(),
                     () -> snapshot)
                 .listen("127.0.0.1", 0)
+                .meterRegistry(registry)
                 .build()
                 .start());
     h2c =
@@ -282,16 +285,33 @@ class CancellationIT {
       List<Endpoint> endpoints = new java.util.ArrayList<>(store.endpoints());
       endpoints.add(Endpoint.local("store-stalled", "127.0.0.1", stalled.getLocalPort(), ZONE_A));
       Service both = new Service(store.name(), store.ports(), store.identities(), false, endpoints);
+      // 4 s per try: the handshake bound is 3 s, far above a healthy first handshake even on a
+      // loaded machine, so only the stalled endpoint fails.
+      TrafficPolicy policy =
+          new TrafficPolicy(
+              Duration.ofSeconds(15),
+              new RetryPolicy(
+                  2,
+                  Duration.ofSeconds(4),
+                  RetryPolicy.DEFAULT.retryOn(),
+                  RetryPolicy.DEFAULT.retriableStatusCodes(),
+                  100,
+                  RetryPolicy.DEFAULT.minRetriesPerSecond()),
+              OutlierDetection.DEFAULT,
+              CircuitBreaker.DEFAULT,
+              HealthCheck.DEFAULT,
+              LocalityFailover.DEFAULT);
       snapshot =
           new ProxySnapshot(
               2,
               snapshot.cluster(),
               snapshot.locality(),
               Map.of(both.name(), both),
-              Map.of(),
+              Map.of(both.name(), policy),
               snapshot.inbound());
-      // Enough calls that the stalled endpoint is picked first by some (round robin).
-      for (int i = 0; i < 4; i++) {
+      // Calls until one was first sent to the stalled endpoint (the balancer picks at random):
+      // that one must have been retried elsewhere as a connect failure and answered.
+      for (int i = 0; i < 20 && connectFailureRetries() == 0; i++) {
         HttpClientRequest req = open(HttpMethod.GET, "/upload");
         String body = "call " + i;
         String answer =
@@ -301,7 +321,9 @@ class CancellationIT {
                 .get(15, TimeUnit.SECONDS);
         assertThat(answer).as("call %d", i).isEqualTo("200 stored");
       }
-      assertThat(held).as("the stalled endpoint was tried").isNotEmpty();
+      assertThat(connectFailureRetries())
+          .as("tries retried after the stalled endpoint's handshake timed out")
+          .isPositive();
       held.forEach(
           sock -> {
             try {
@@ -341,5 +363,40 @@ class CancellationIT {
     assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo("200 stored");
     // The sidecars answered the expectation themselves: the app did not see it.
     assertThat(app).doesNotContain("expect").contains("end");
+  }
+
+  private double connectFailureRetries() {
+    var c =
+        registry
+            .find(io.fedmesh.sidecar.metrics.RequestMeters.RETRIES)
+            .tag("reason", "connect_failure")
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void aRefusedRequestThatExpectsContinueIsAnsweredAtOnce() throws Exception {
+    HttpClient h1 = vertx.createHttpClient(new HttpClientOptions());
+    var answer =
+        TestCalls.start(
+            vertx,
+            () ->
+                h1.request(
+                        new RequestOptions()
+                            .setMethod(HttpMethod.POST)
+                            .setServer(SocketAddress.inetSocketAddress(outboundPort, "127.0.0.1"))
+                            .setHost("nowhere.default.svc.cluster.local")
+                            .setPort(8080)
+                            .setURI("/upload"))
+                    .compose(
+                        req -> {
+                          req.putHeader("content-length", "5").putHeader("expect", "100-continue");
+                          req.continueHandler(v -> req.end("hello"));
+                          Future<Integer> done = req.response().map(r -> r.statusCode());
+                          req.sendHead();
+                          return done;
+                        }));
+    // No route: answered without waiting for a body the client holds back.
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(503);
   }
 }
