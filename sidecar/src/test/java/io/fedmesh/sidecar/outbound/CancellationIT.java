@@ -227,20 +227,7 @@ class CancellationIT {
   @Test
   void theServicesTimeoutEndsACallWhoseTryWouldWaitLonger() throws Exception {
     // A 1 s deadline; the one try may wait 5 s (no retries, so it may exceed the deadline).
-    TrafficPolicy policy =
-        new TrafficPolicy(
-            Duration.ofSeconds(1),
-            new RetryPolicy(
-                0,
-                Duration.ofSeconds(5),
-                RetryPolicy.DEFAULT.retryOn(),
-                RetryPolicy.DEFAULT.retriableStatusCodes(),
-                RetryPolicy.DEFAULT.budgetPercent(),
-                RetryPolicy.DEFAULT.minRetriesPerSecond()),
-            OutlierDetection.DEFAULT,
-            CircuitBreaker.DEFAULT,
-            HealthCheck.DEFAULT,
-            LocalityFailover.DEFAULT);
+    TrafficPolicy policy = policy(Duration.ofSeconds(1), 0, Duration.ofSeconds(5));
     ServiceName store = new ServiceName("store", "default");
     snapshot =
         new ProxySnapshot(
@@ -287,20 +274,7 @@ class CancellationIT {
       Service both = new Service(store.name(), store.ports(), store.identities(), false, endpoints);
       // 4 s per try: the handshake bound is 3 s, far above a healthy first handshake even on a
       // loaded machine, so only the stalled endpoint fails.
-      TrafficPolicy policy =
-          new TrafficPolicy(
-              Duration.ofSeconds(15),
-              new RetryPolicy(
-                  2,
-                  Duration.ofSeconds(4),
-                  RetryPolicy.DEFAULT.retryOn(),
-                  RetryPolicy.DEFAULT.retriableStatusCodes(),
-                  100,
-                  RetryPolicy.DEFAULT.minRetriesPerSecond()),
-              OutlierDetection.DEFAULT,
-              CircuitBreaker.DEFAULT,
-              HealthCheck.DEFAULT,
-              LocalityFailover.DEFAULT);
+      TrafficPolicy policy = policy(Duration.ofSeconds(15), 2, Duration.ofSeconds(4));
       snapshot =
           new ProxySnapshot(
               2,
@@ -384,5 +358,22 @@ class CancellationIT {
             .tag("reason", "connect_failure")
             .counter();
     return c == null ? 0 : c.count();
+  }
+
+  /** The defaults but for the deadline, the retries and the per-try timeout (full budget). */
+  private static TrafficPolicy policy(Duration timeout, int retries, Duration perTry) {
+    return new TrafficPolicy(
+        timeout,
+        new RetryPolicy(
+            retries,
+            perTry,
+            RetryPolicy.DEFAULT.retryOn(),
+            RetryPolicy.DEFAULT.retriableStatusCodes(),
+            100,
+            RetryPolicy.DEFAULT.minRetriesPerSecond()),
+        OutlierDetection.DEFAULT,
+        CircuitBreaker.DEFAULT,
+        HealthCheck.DEFAULT,
+        LocalityFailover.DEFAULT);
   }
 }
