@@ -292,6 +292,19 @@ public final class OutboundProxy {
     long start = System.nanoTime();
     ProxySnapshot snapshot = snapshots.get();
     HostAndPort authority = req.authority();
+    String uri = req.uri();
+    if (isAbsoluteForm(uri)) {
+      // A client using the sidecar as its HTTP proxy (HTTP_PROXY): the target's authority is the
+      // one to route by, not Host, and the request goes on in origin-form (RFC 9112 3.2.2).
+      int from = uri.indexOf("://") + 3;
+      int end = from;
+      while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+        end++;
+      }
+      authority = HostAndPort.parseAuthority(uri.substring(from, end), -1);
+      String rest = uri.substring(end);
+      uri = rest.isEmpty() ? "/" : rest.charAt(0) == '/' ? rest : "/" + rest;
+    }
     String host = authority == null ? req.getHeader("host") : authority.host();
     var dest = Destination.resolve(host, snapshot);
     OutboundSpan span =
@@ -333,6 +346,8 @@ public final class OutboundProxy {
     String method = req.method().name();
     boolean idempotent = RetryDecision.isIdempotent(method);
     Call call = new Call(req, up, dest.get(), idempotent, start, permit, span);
+    call.uri = uri;
+    call.authority = authority;
     // The app gave up (stream reset, connection closed), at any point of the call, waiting for a
     // connection included: so does the try in flight, freeing its stream or connection at once
     // (MadeYouReset, CVE-2025-55163), and the call ends.
@@ -382,6 +397,11 @@ public final class OutboundProxy {
     final OutboundSpan span;
     Buffer body; // null: streaming
     boolean done;
+
+    /** The request target in origin-form, and the authority routed by (null: none given). */
+    String uri;
+
+    HostAndPort authority;
 
     /** The try in flight and its lease, for the deadline to end. */
     HttpClientRequest current;
@@ -442,7 +462,7 @@ public final class OutboundProxy {
               .setServer(SocketAddress.inetSocketAddress(e.port(), e.host()))
               .setHost(e.sni().orElse(e.host()))
               .setPort(e.port())
-              .setURI(req.uri())
+              .setURI(uri)
               .setConnectTimeout(acquireBoundMillis(up.policy));
       PickContext tried = ctx.withTried(e);
       up.clientFor(req.version())
@@ -474,9 +494,8 @@ public final class OutboundProxy {
                 }
                 current = creq;
                 currentLease = l;
-                String authority = req.authority() == null ? null : req.authority().toString();
                 if (authority != null) {
-                  creq.authority(HostAndPort.parseAuthority(authority, -1));
+                  creq.authority(authority);
                 }
                 HttpRelay.copyRequestHeaders(req.headers(), creq.headers(), name -> false);
                 span.beforeTry(creq.headers(), e, retries);
@@ -732,6 +751,12 @@ public final class OutboundProxy {
       }
       b.register(registry).increment();
     }
+  }
+
+  /** Whether {@code uri} is an absolute-form request target ({@code http://host/path}). */
+  static boolean isAbsoluteForm(String uri) {
+    return uri.regionMatches(true, 0, "http://", 0, 7)
+        || uri.regionMatches(true, 0, "https://", 0, 8);
   }
 
   /**

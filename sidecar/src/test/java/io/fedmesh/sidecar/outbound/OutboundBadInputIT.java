@@ -197,6 +197,20 @@ class OutboundBadInputIT {
   }
 
   @Test
+  void anAbsoluteFormTargetIsRoutedByItsAuthorityAndForwardedInOriginForm() throws IOException {
+    // A client with the sidecar as its HTTP proxy: the target names the service, Host does not
+    // (RFC 9112 3.2.2: the target's authority wins), and the app gets an origin-form path.
+    assertThat(
+            exchange(
+                "GET http://"
+                    + HOST
+                    + "/reviews/abs?q=1 HTTP/1.1\r\nHost: elsewhere.default.svc.cluster.local"
+                    + "\r\nConnection: close\r\n\r\n"))
+        .isEqualTo("HTTP/1.1 200 OK");
+    assertThat(completed).contains("/reviews/abs");
+  }
+
+  @Test
   void oversizedHeaderGets431() throws IOException {
     String big = "a".repeat(17 * 1024);
     assertThat(
