@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * {@code m} or {@code h}, such as {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 1h}; terms may be
  * chained, as in {@code 1m30s}. At most millisecond precision, at most {@link #MAX}.
  */
-final class DurationText {
+public final class DurationText {
   /** Longest duration accepted: no timeout or interval in a proxy needs more. */
   static final Duration MAX = Duration.ofHours(24);
 
@@ -67,8 +67,11 @@ final class DurationText {
     }
   }
 
-  /** The shortest text that {@link #parse} reads back as {@code d}, for messages. */
-  static String format(Duration d) {
+  /**
+   * The shortest text that {@link #parse} reads back as {@code d}, for messages: a duration as it
+   * would be written in config.
+   */
+  public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms % 3_600_000 == 0 && ms > 0) {
       return ms / 3_600_000 + "h";

@@ -206,8 +206,6 @@ public final class InboundProxy {
               }
               if (req.headers().contains("content-length")) {
                 creq.putHeader("content-length", req.getHeader("content-length"));
-              } else if (!appHttp2) {
-                creq.setChunked(true);
               }
               HttpRelay.sendStreaming(req, creq)
                   .onComplete(

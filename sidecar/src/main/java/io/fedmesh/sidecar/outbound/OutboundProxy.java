@@ -1,5 +1,6 @@
 package io.fedmesh.sidecar.outbound;
 
+import io.fedmesh.proxy.config.DurationText;
 import io.fedmesh.proxy.model.Endpoint;
 import io.fedmesh.proxy.model.ProxySnapshot;
 import io.fedmesh.proxy.model.Service;
@@ -46,6 +47,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -517,8 +519,6 @@ public final class OutboundProxy {
                 } else {
                   if (req.getHeader("content-length") != null) {
                     creq.putHeader("content-length", req.getHeader("content-length"));
-                  } else {
-                    creq.setChunked(true);
                   }
                   sent =
                       HttpRelay.sendStreaming(
@@ -575,14 +575,23 @@ public final class OutboundProxy {
 
     /** The app closed or reset its request: the try in flight ends with no verdict on it. */
     void appGone() {
-      if (done) {
-        return;
+      if (!done) {
+        abandon(served -> record(499, served, "the app closed the request", "app_reset"));
       }
+    }
+
+    /**
+     * Ends the call from outside its try (the app left, the deadline passed): the try in flight
+     * gets no verdict on its endpoint (the reset's own failure, reported next, finds its lease
+     * ended), {@code end} answers or records the call given the endpoint tried (null if none), then
+     * the try is reset.
+     */
+    private void abandon(Consumer<Endpoint> end) {
       Endpoint served = currentLease == null ? null : currentLease.endpoint();
       if (currentLease != null) {
-        currentLease.release(); // the reset's own failure, reported next, finds it ended
+        currentLease.release();
       }
-      record(499, served, "the app closed the request", "app_reset");
+      end.accept(served);
       if (current != null) {
         current.reset(HttpRelay.CANCEL);
       }
@@ -631,24 +640,20 @@ public final class OutboundProxy {
       if (done || answered) {
         return;
       }
-      Endpoint served = currentLease == null ? null : currentLease.endpoint();
-      if (currentLease != null) {
-        // No verdict on the endpoint: the deadline spans tries, and this one may have been short.
-        currentLease.release();
-      }
-      count("fedmesh.outbound.rejected", "timeout");
-      finish(
-          504,
-          "upstream "
-              + up.service.name()
-              + " did not answer within the service's timeout of "
-              + seconds(up.policy.timeout())
-              + " (retries included)\n",
-          served,
-          "timeout");
-      if (current != null) {
-        current.reset(HttpRelay.CANCEL);
-      }
+      // No verdict on the endpoint: the deadline spans tries, and this one may have been short.
+      abandon(
+          served -> {
+            count("fedmesh.outbound.rejected", "timeout");
+            finish(
+                504,
+                "upstream "
+                    + up.service.name()
+                    + " did not answer within the service's timeout of "
+                    + DurationText.format(up.policy.timeout())
+                    + " (retries included)\n",
+                served,
+                "timeout");
+          });
     }
 
     private boolean allowed(Endpoint e) {
@@ -776,11 +781,6 @@ public final class OutboundProxy {
    */
   static long connectBoundMillis(TrafficPolicy p) {
     return Math.max(50, acquireBoundMillis(p) * 3 / 4);
-  }
-
-  /** {@code d} as a message gives it: "3s", "1.5s". */
-  private static String seconds(java.time.Duration d) {
-    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + "s";
   }
 
   private static UpstreamFailure failureOf(Throwable t) {
