@@ -461,7 +461,8 @@ public final class DataplaneBench {
     } finally {
       sampler.stop();
     }
-    freshRss.putAll(sampler.peak());
+    Map<String, Long> peak = sampler.peak();
+    freshRss.putAll(peak);
     StringBuilder line =
         new StringBuilder(
             String.format(
@@ -472,11 +473,8 @@ public final class DataplaneBench {
                 opt.freshRss.toSeconds(),
                 result.ratePerSecond(),
                 result.errors()));
-    sampler
-        .peak()
-        .forEach(
-            (name, kib) ->
-                line.append(String.format(Locale.ROOT, "  %s %.1f", name, kib / 1024.0)));
+    peak.forEach(
+        (name, kib) -> line.append(String.format(Locale.ROOT, "  %s %.1f", name, kib / 1024.0)));
     out.println(line);
   }
 

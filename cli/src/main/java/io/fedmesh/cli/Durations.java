@@ -32,28 +32,19 @@ final class Durations {
       throw new UsageException(
           option + ": '" + value + "' (expected: a positive duration, like 90s, 30m, 24h, 365d)");
     }
-    // Longer than a century is a typo, and would not fit the nanosecond clocks the waits use.
-    long days =
+    Duration d =
         switch (m.group(2)) {
-          case "s" -> n / 86_400;
-          case "m" -> n / 1_440;
-          case "h" -> n / 24;
-          default -> n;
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
         };
-    if (days > MAX_DAYS) {
+    // Longer than a century is a typo, and would not fit the nanosecond clocks the waits use.
+    if (d.toDays() > MAX_DAYS) {
       throw new UsageException(
           option + ": '" + value + "' is longer than " + MAX_DAYS + "d (" + EXPECTED + ")");
     }
-    switch (m.group(2)) {
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      case "h":
-        return Duration.ofHours(n);
-      default:
-        return Duration.ofDays(n);
-    }
+    return d;
   }
 
   /**

@@ -73,16 +73,14 @@ final class LoopbackPorts {
   /** Ports picked by {@link #reserve}, each held bound until released. */
   static final class Reserved implements AutoCloseable {
     private final List<ServerSocket> held;
-    private final List<Integer> ports = new ArrayList<>();
 
     private Reserved(List<ServerSocket> held) {
       this.held = held;
-      held.forEach(s -> ports.add(s.getLocalPort()));
     }
 
-    /** The ports, in the order picked. */
+    /** The ports, in the order picked (a closed socket still reports the port it was bound to). */
     List<Integer> ports() {
-      return List.copyOf(ports);
+      return held.stream().map(ServerSocket::getLocalPort).toList();
     }
 
     /**
@@ -91,7 +89,7 @@ final class LoopbackPorts {
      */
     synchronized int release(int index) {
       closeQuietly(held.get(index));
-      return ports.get(index);
+      return held.get(index).getLocalPort();
     }
 
     /** Releases every port still held. */

@@ -290,31 +290,27 @@ public record StateDir(Path root) {
     }
   }
 
-  /** Forgets {@code cluster}'s process: its pid and ready files. */
   /** Removes {@code cluster}'s ready file: its process is stopping. */
   public void clearReady(String cluster) {
-    try {
-      Files.deleteIfExists(readyFile(cluster));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean " + clusterDir(cluster), e);
-    }
+    delete(cluster, readyFile(cluster));
   }
 
   /** Removes {@code cluster}'s pid file if it still names {@code pid} (not a later run's). */
   public void clearPid(String cluster, long pid) {
     if (pid(cluster).filter(p -> p == pid).isPresent()) {
-      try {
-        Files.deleteIfExists(pidFile(cluster));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot clean " + clusterDir(cluster), e);
-      }
+      delete(cluster, pidFile(cluster));
     }
   }
 
+  /** Forgets {@code cluster}'s process: its pid and ready files. */
   public void clearProcess(String cluster) {
+    delete(cluster, pidFile(cluster));
+    delete(cluster, readyFile(cluster));
+  }
+
+  private void delete(String cluster, Path file) {
     try {
-      Files.deleteIfExists(pidFile(cluster));
-      Files.deleteIfExists(readyFile(cluster));
+      Files.deleteIfExists(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot clean " + clusterDir(cluster), e);
     }
