@@ -1,5 +1,6 @@
 package io.fedmesh.sidecar.outbound;
 
+import static io.fedmesh.sidecar.FederatedIdentities.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmesh.proxy.model.AuthorizationPolicy;
@@ -16,17 +17,10 @@ import io.fedmesh.proxy.model.Service;
 import io.fedmesh.proxy.model.ServiceName;
 import io.fedmesh.proxy.model.ServicePort;
 import io.fedmesh.proxy.model.TrafficPolicy;
+import io.fedmesh.sidecar.FederatedIdentities;
 import io.fedmesh.sidecar.inbound.InboundProxy;
 import io.fedmesh.testing.TestCalls;
-import io.fedmesh.trust.KeyAlgorithm;
-import io.fedmesh.trust.bundle.BundleSet;
-import io.fedmesh.trust.bundle.TrustBundle;
-import io.fedmesh.trust.ca.CertificateAuthority;
-import io.fedmesh.trust.ca.SvidIssuer;
 import io.fedmesh.trust.spiffe.SpiffeId;
-import io.fedmesh.trust.spiffe.TrustDomain;
-import io.fedmesh.trust.svid.Svid;
-import io.fedmesh.trust.tls.MeshTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -57,10 +51,8 @@ import org.junit.jupiter.api.Test;
  * Continue} before its body gets it from the sidecar.
  */
 class CancellationIT {
-  private static final TrustDomain TD = TrustDomain.of("us-east.fedmesh.local");
-  private static final Locality ZONE_A = new Locality("us-east", "us-east-1a", "us-east");
-  private final CertificateAuthority ca = CertificateAuthority.builder(TD).build();
-  private final BundleSet bundles = BundleSet.of(TrustBundle.of(TD, List.of(ca.root()), 1, null));
+  private static final Locality ZONE_A = FederatedIdentities.EAST_A;
+  private final FederatedIdentities mesh = new FederatedIdentities();
 
   /** What the app saw, in order: "chunk", "end", "error", "closed" (its response). */
   private final BlockingQueue<String> app = new LinkedBlockingQueue<>();
@@ -71,15 +63,6 @@ class CancellationIT {
   private volatile ProxySnapshot snapshot;
   private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
       new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-
-  private Svid svid(String path) {
-    return SvidIssuer.issueLocally(
-        ca, SpiffeId.parse(TD.idString() + path), KeyAlgorithm.EC_P256, SvidIssuer.DEFAULT_TTL);
-  }
-
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -112,11 +95,10 @@ class CancellationIT {
                         })
                     .listen(0, "127.0.0.1"))
             .actualPort();
-    SpiffeId store = SpiffeId.parse(TD.idString() + "/ns/default/sa/store");
+    SpiffeId store = FederatedIdentities.id(FederatedIdentities.EAST, "/ns/default/sa/store");
     int inbound =
         await(
-            InboundProxy.builder(
-                    vertx, MeshTls.builder(svid("/ns/default/sa/store"), bundles).build(), appPort)
+            InboundProxy.builder(vertx, mesh.east("/ns/default/sa/store"), appPort)
                 .listen("127.0.0.1", 0)
                 .build()
                 .start());
@@ -137,10 +119,7 @@ class CancellationIT {
             AuthorizationPolicy.ALLOW_MESH);
     outboundPort =
         await(
-            OutboundProxy.builder(
-                    vertx,
-                    MeshTls.builder(svid("/ns/default/sa/client"), bundles).build(),
-                    () -> snapshot)
+            OutboundProxy.builder(vertx, mesh.east("/ns/default/sa/client"), () -> snapshot)
                 .listen("127.0.0.1", 0)
                 .meterRegistry(registry)
                 .build()
