@@ -56,7 +56,7 @@ public final class DataplaneBench {
   /**
    * Peak RSS (KiB) of each proxy while its path served HTTP/1.1 at the first rate before any other
    * load ({@link #measureFreshRss}): the sidecar RSS target is stated at 1000/s, and every later
-   * run follows closed-loop warm-ups.
+   * run follows the warm-ups.
    */
   private final Map<String, Long> freshRss = new LinkedHashMap<>();
 
@@ -282,6 +282,9 @@ public final class DataplaneBench {
   /** Compiler CPU allowed in a quiet {@link #JIT_STEP}: 2 ticks, 20 ms, 2 % of one core. */
   private static final long JIT_QUIET_TICKS = 2;
 
+  /** Bound on the open-loop part of a warm-up, per rate (within {@code --warmup}'s own bound). */
+  private static final Duration OPEN_LOOP_WARMUP_BOUND = Duration.ofSeconds(25);
+
   private LoadGenerator generator(
       Vertx vertx, BenchPath p, Protocol proto, Body b, int concurrency) {
     Target t = p.targets.get(proto);
@@ -296,6 +299,14 @@ public final class DataplaneBench {
    * HTTP/1.1 never reached. The request count alone was not enough: with the C2 thresholds of
    * bin/proxy-jvm.options a sidecar's C2 thread went on compiling for about half a minute after 30k
    * requests, on the core the proxies share, during the first measured runs.
+   *
+   * <p>Then, at each of the load's fixed rates, open-loop load until the path has served half the
+   * closed loop's count at that rate (15,000 requests: a method called once per request reaches the
+   * C2 threshold of bin/proxy-jvm.options) and the compilers are quiet at that rate too, at most
+   * {@link #OPEN_LOOP_WARMUP_BOUND} each: a proxy woken for every request runs code the closed
+   * loop's full reads and writes do not (C2 compiled 0.35–0.55 s per 3 s in each sidecar during the
+   * first HTTP/2 runs at 1000/s, and their event loops took five times the CPU per request of later
+   * repeats); a quiet second alone was not enough, as C2 comes back when a threshold is reached.
    */
   private void warmUp(Vertx vertx, BenchPath p, Protocol proto, Body b) throws Exception {
     Duration bound = opt.warmup;
@@ -305,14 +316,33 @@ public final class DataplaneBench {
     long served = 0;
     long compilerAtStart = compilerTicks(p);
     boolean quiet = false;
+    List<String> busyAt = new ArrayList<>();
+    Duration rateBound =
+        bound.compareTo(OPEN_LOOP_WARMUP_BOUND) < 0 ? bound : OPEN_LOOP_WARMUP_BOUND;
     try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
       while (served < opt.warmupRequests && System.nanoTime() < deadline) {
         served += g.closedLoop(step).completed();
       }
+      Duration jitStep = step.compareTo(JIT_STEP) < 0 ? step : JIT_STEP;
       while (!quiet && System.nanoTime() < deadline) {
         long before = compilerTicks(p);
-        served += g.closedLoop(step.compareTo(JIT_STEP) < 0 ? step : JIT_STEP).completed();
+        served += g.closedLoop(jitStep).completed();
         quiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
+      }
+      for (int rate : opt.rates(proto)) {
+        long rateDeadline = System.nanoTime() + rateBound.toNanos();
+        long rateServed = 0;
+        boolean rateQuiet = false;
+        while ((rateServed < opt.warmupRequests / 2 || !rateQuiet)
+            && System.nanoTime() < rateDeadline) {
+          long before = compilerTicks(p);
+          rateServed += g.openLoop(rate, jitStep).completed();
+          rateQuiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
+        }
+        served += rateServed;
+        if (!rateQuiet) {
+          busyAt.add(rate + "/s");
+        }
       }
     }
     if (!quiet) {
@@ -326,6 +356,18 @@ public final class DataplaneBench {
               b.label,
               bound.toSeconds()));
     }
+    if (!busyAt.isEmpty()) {
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "%s, %s %s: the proxies' JIT compilers were still busy after %d s of warm-up at %s;"
+                  + " those runs may show compilation.",
+              p.label,
+              proto.label,
+              b.label,
+              rateBound.toSeconds(),
+              String.join(", ", busyAt)));
+    }
     out.printf(
         Locale.ROOT,
         "dataplane: warmed up %s, %s %s: %d requests in %.1f s, JIT compiler CPU %.2f s%s%n",
@@ -335,7 +377,7 @@ public final class DataplaneBench {
         served,
         (System.nanoTime() - start) / 1e9,
         (compilerTicks(p) - compilerAtStart) / 100.0,
-        quiet ? ", then quiet" : ", still compiling at the bound");
+        quiet && busyAt.isEmpty() ? ", then quiet" : ", still compiling at the bound");
   }
 
   private static long compilerTicks(BenchPath p) {
@@ -449,7 +491,7 @@ public final class DataplaneBench {
   /**
    * RSS of the path's proxies under HTTP/1.1 64 B at the first rate ({@code --rates}, 1000/s by
    * default) for {@code --fresh-rss}, before they served any other load: what a new sidecar takes
-   * at that rate, JIT compilation included. Later runs follow closed-loop warm-ups.
+   * at that rate, JIT compilation included. Later runs follow the warm-ups.
    */
   private void measureFreshRss(Vertx vertx, BenchPath p) throws Exception {
     List<Proc> procs = p.targets.get(Protocol.H1).procs();
@@ -955,7 +997,8 @@ public final class DataplaneBench {
         long perRun =
             duration(p).toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
         runsMillis += (long) bodies(p).size() * (rates(p).size() + 1) * perRun;
-        warmups += bodies(p).size() * warmup.toMillis();
+        long openLoop = Math.min(warmup.toMillis(), OPEN_LOOP_WARMUP_BOUND.toMillis());
+        warmups += bodies(p).size() * (warmup.toMillis() + rates(p).size() * openLoop);
       }
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
       long fresh = paths.size() * (freshRss.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis());

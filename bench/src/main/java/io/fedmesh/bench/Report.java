@@ -116,7 +116,7 @@ final class Report {
           "- RSS at %d/s, fresh: the peak while each path served HTTP/1.1 64 B at %d/s for %d s"
               + " before any other load (JIT compilation included); the sidecar RSS target is"
               + " stated at 1000/s. \"Under load\" is the peak over every later run, all"
-              + " after closed-loop warm-ups.",
+              + " after the warm-ups (closed loop, then each fixed rate).",
           opt.rates.get(0), opt.rates.get(0), opt.freshRss.toSeconds());
     }
     if (opt.protocols.stream().anyMatch(p -> p != Protocol.H1)) {

@@ -102,4 +102,15 @@ class DataplaneOptionsTest {
         .hasMessageContaining("--fresh-rss")
         .hasMessageContaining("'ten'");
   }
+
+  @Test
+  void theTimeBoundMakesRoomForAWarmUpAtEveryRate() {
+    Duration one = parse("--rates", "1000", "--repeats", "1", "--duration", "1s").timeBound();
+    Duration three =
+        parse("--rates", "1000,2000,3000", "--repeats", "1", "--duration", "1s").timeBound();
+    // Two more rates: two more open-loop warm-ups of up to 25 s for each of HTTP/1.1's two bodies
+    // on each of the five paths, doubled like the rest of the bound (the runs themselves add
+    // about a fifth of that).
+    assertThat(three.minus(one)).isGreaterThanOrEqualTo(Duration.ofSeconds(2 * 5 * 2 * 2 * 25));
+  }
 }
