@@ -307,6 +307,13 @@ public final class DataplaneBench {
    * loop's full reads and writes do not (C2 compiled 0.35–0.55 s per 3 s in each sidecar during the
    * first HTTP/2 runs at 1000/s, and their event loops took five times the CPU per request of later
    * repeats); a quiet second alone was not enough, as C2 comes back when a threshold is reached.
+   *
+   * <p>Every check after the first count runs on new connections, as every measured run does: C2
+   * compiles what one long-lived connection never takes (a new stream id's first branches, a
+   * connection's set-up) as traps, and each run's new connections then threw the proxies' hottest
+   * compiled code (the event loop's read path, with the HTTP/2 decoder inlined) back to the
+   * interpreter, to be compiled again during the run (Java 25: a burst of about 40 deoptimizations
+   * at the start of each run, C2 busy through it, HTTP/2 at 1000/s with a p50 of 2–14 ms).
    */
   private void warmUp(Vertx vertx, BenchPath p, Protocol proto, Body b) throws Exception {
     Duration bound = opt.warmup;
@@ -323,26 +330,31 @@ public final class DataplaneBench {
       while (served < opt.warmupRequests && System.nanoTime() < deadline) {
         served += g.closedLoop(step).completed();
       }
-      Duration jitStep = step.compareTo(JIT_STEP) < 0 ? step : JIT_STEP;
-      while (!quiet && System.nanoTime() < deadline) {
-        long before = compilerTicks(p);
+    }
+    // Each check on new connections, as each measured run starts on new ones.
+    Duration jitStep = step.compareTo(JIT_STEP) < 0 ? step : JIT_STEP;
+    while (!quiet && System.nanoTime() < deadline) {
+      long before = compilerTicks(p);
+      try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
         served += g.closedLoop(jitStep).completed();
-        quiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
       }
-      for (int rate : opt.rates(proto)) {
-        long rateDeadline = System.nanoTime() + rateBound.toNanos();
-        long rateServed = 0;
-        boolean rateQuiet = false;
-        while ((rateServed < opt.warmupRequests / 2 || !rateQuiet)
-            && System.nanoTime() < rateDeadline) {
-          long before = compilerTicks(p);
+      quiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
+    }
+    for (int rate : opt.rates(proto)) {
+      long rateDeadline = System.nanoTime() + rateBound.toNanos();
+      long rateServed = 0;
+      boolean rateQuiet = false;
+      while ((rateServed < opt.warmupRequests / 2 || !rateQuiet)
+          && System.nanoTime() < rateDeadline) {
+        long before = compilerTicks(p);
+        try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
           rateServed += g.openLoop(rate, jitStep).completed();
-          rateQuiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
         }
-        served += rateServed;
-        if (!rateQuiet) {
-          busyAt.add(rate + "/s");
-        }
+        rateQuiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
+      }
+      served += rateServed;
+      if (!rateQuiet) {
+        busyAt.add(rate + "/s");
       }
     }
     if (!quiet) {
