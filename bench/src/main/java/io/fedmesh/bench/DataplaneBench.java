@@ -300,85 +300,73 @@ public final class DataplaneBench {
    * bin/proxy-jvm.options a sidecar's C2 thread went on compiling for about half a minute after 30k
    * requests, on the core the proxies share, during the first measured runs.
    *
-   * <p>Then, at each of the load's fixed rates, open-loop load until the path has served half the
-   * closed loop's count at that rate (15,000 requests: a method called once per request reaches the
-   * C2 threshold of bin/proxy-jvm.options) and the compilers are quiet at that rate too, at most
-   * {@link #OPEN_LOOP_WARMUP_BOUND} each: a proxy woken for every request runs code the closed
-   * loop's full reads and writes do not (C2 compiled 0.35–0.55 s per 3 s in each sidecar during the
-   * first HTTP/2 runs at 1000/s, and their event loops took five times the CPU per request of later
-   * repeats); a quiet second alone was not enough, as C2 comes back when a threshold is reached.
+   * <p>Then, on a path whose proxies compile, at each of the load's fixed rates, open-loop load
+   * until the path has served half the closed loop's count at that rate (15,000 by default: a
+   * method called once per request reaches the C2 threshold of bin/proxy-jvm.options) and the
+   * compilers are quiet at that rate too, at most {@link Options#openLoopWarmup} each: a proxy
+   * woken for every request runs code the closed loop's full reads and writes do not (C2 compiled
+   * for 0.07–0.55 s of each 3 s in the sidecars during the first HTTP/2 runs at 1000/s); one quiet
+   * step alone was not enough, as C2 comes back when the next threshold is reached.
    *
    * <p>Every check after the first count runs on new connections, as every measured run does: C2
    * compiles what one long-lived connection never takes (a new stream id's first branches, a
    * connection's set-up) as traps, and each run's new connections then threw the proxies' hottest
    * compiled code (the event loop's read path, with the HTTP/2 decoder inlined) back to the
    * interpreter, to be compiled again during the run (Java 25: a burst of about 40 deoptimizations
-   * at the start of each run, C2 busy through it, HTTP/2 at 1000/s with a p50 of 2–14 ms).
+   * at the start of each run, C2 busy through it, HTTP/2 at 1000/s with a p50 of up to 14 ms).
    */
   private void warmUp(Vertx vertx, BenchPath p, Protocol proto, Body b) throws Exception {
     Duration bound = opt.warmup;
-    Duration step = bound.compareTo(Duration.ofMillis(500)) < 0 ? bound : Duration.ofMillis(500);
+    Duration step = min(bound, Duration.ofMillis(500));
+    Duration jitStep = min(bound, JIT_STEP);
     long start = System.nanoTime();
     long deadline = start + bound.toNanos();
     long served = 0;
     long compilerAtStart = compilerTicks(p);
-    boolean quiet = false;
-    List<String> busyAt = new ArrayList<>();
-    Duration rateBound =
-        bound.compareTo(OPEN_LOOP_WARMUP_BOUND) < 0 ? bound : OPEN_LOOP_WARMUP_BOUND;
     try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
       while (served < opt.warmupRequests && System.nanoTime() < deadline) {
         served += g.closedLoop(step).completed();
       }
     }
-    // Each check on new connections, as each measured run starts on new ones.
-    Duration jitStep = step.compareTo(JIT_STEP) < 0 ? step : JIT_STEP;
-    while (!quiet && System.nanoTime() < deadline) {
-      long before = compilerTicks(p);
-      try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
-        served += g.closedLoop(jitStep).completed();
-      }
-      quiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
-    }
-    for (int rate : opt.rates(proto)) {
-      long rateDeadline = System.nanoTime() + rateBound.toNanos();
-      long rateServed = 0;
-      boolean rateQuiet = false;
-      while ((rateServed < opt.warmupRequests / 2 || !rateQuiet)
-          && System.nanoTime() < rateDeadline) {
-        long before = compilerTicks(p);
-        try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
-          rateServed += g.openLoop(rate, jitStep).completed();
-        }
-        rateQuiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
-      }
-      served += rateServed;
-      if (!rateQuiet) {
-        busyAt.add(rate + "/s");
+    // A path whose processes have no JIT (direct, nginx, HAProxy) has nothing more to warm.
+    boolean compiles = compilerTicks(p) > compilerAtStart;
+    List<String> unsettled = new ArrayList<>();
+    if (compiles) {
+      WarmUp closed = untilQuiet(vertx, p, proto, b, 0, deadline, g -> g.closedLoop(jitStep));
+      served += closed.served();
+      if (!closed.settled()) {
+        unsettled.add(
+            String.format(Locale.ROOT, "the closed loop (%.1f s)", bound.toMillis() / 1000.0));
       }
     }
-    if (!quiet) {
+    for (int rate : compiles ? opt.rates(proto) : List.<Integer>of()) {
+      Duration rateBound = opt.openLoopWarmup();
+      WarmUp open =
+          untilQuiet(
+              vertx,
+              p,
+              proto,
+              b,
+              opt.warmupRequests / 2,
+              System.nanoTime() + rateBound.toNanos(),
+              g -> g.openLoop(rate, jitStep));
+      served += open.served();
+      if (!open.settled()) {
+        unsettled.add(
+            String.format(Locale.ROOT, "%d/s (%.1f s)", rate, rateBound.toMillis() / 1000.0));
+      }
+    }
+    if (!unsettled.isEmpty()) {
       notes.add(
           String.format(
               Locale.ROOT,
-              "%s, %s %s: the proxies' JIT compilers were still busy at the end of the %d s"
-                  + " warm-up; its first runs may show compilation.",
+              "%s, %s %s: the warm-up of %s ended with the proxies' JIT compilers still busy"
+                  + " (or short of its request count, or with no request served); those runs may"
+                  + " show compilation.",
               p.label,
               proto.label,
               b.label,
-              bound.toSeconds()));
-    }
-    if (!busyAt.isEmpty()) {
-      notes.add(
-          String.format(
-              Locale.ROOT,
-              "%s, %s %s: the proxies' JIT compilers were still busy after %d s of warm-up at %s;"
-                  + " those runs may show compilation.",
-              p.label,
-              proto.label,
-              b.label,
-              rateBound.toSeconds(),
-              String.join(", ", busyAt)));
+              String.join(" and ", unsettled)));
     }
     out.printf(
         Locale.ROOT,
@@ -389,7 +377,45 @@ public final class DataplaneBench {
         served,
         (System.nanoTime() - start) / 1e9,
         (compilerTicks(p) - compilerAtStart) / 100.0,
-        quiet && busyAt.isEmpty() ? ", then quiet" : ", still compiling at the bound");
+        unsettled.isEmpty() ? ", then quiet" : ", still compiling at the bound");
+  }
+
+  /** One step of warm-up load on a generator. */
+  private interface LoadStep {
+    LoadGenerator.Result run(LoadGenerator g) throws Exception;
+  }
+
+  /** What {@link #untilQuiet} served, and whether it ended with its count met and quiet. */
+  private record WarmUp(long served, boolean settled) {}
+
+  /**
+   * Steps of load, each on new connections (as each measured run starts on new ones), until {@code
+   * count} requests are served and a step leaves the proxies' compilers quiet (at most {@link
+   * #JIT_QUIET_TICKS} of compiler CPU), or until {@code deadline}, or until a step serves no
+   * request at all (the measured runs will then say why).
+   */
+  private WarmUp untilQuiet(
+      Vertx vertx, BenchPath p, Protocol proto, Body b, long count, long deadline, LoadStep step)
+      throws Exception {
+    long served = 0;
+    boolean quiet = false;
+    while ((served < count || !quiet) && System.nanoTime() < deadline) {
+      long before = compilerTicks(p);
+      long completed;
+      try (LoadGenerator g = generator(vertx, p, proto, b, opt.connections)) {
+        completed = step.run(g).completed();
+      }
+      if (completed == 0) {
+        return new WarmUp(served, false);
+      }
+      served += completed;
+      quiet = compilerTicks(p) - before <= JIT_QUIET_TICKS;
+    }
+    return new WarmUp(served, quiet && served >= count);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static long compilerTicks(BenchPath p) {
@@ -1001,6 +1027,11 @@ public final class DataplaneBench {
       return String.join("; ", parts);
     }
 
+    /** Bound on the open-loop warm-up at each fixed rate: 25 s, or {@code warmup} if shorter. */
+    Duration openLoopWarmup() {
+      return min(warmup, OPEN_LOOP_WARMUP_BOUND);
+    }
+
     /** A generous bound on the whole run: measurements, drains, starts, then twice that. */
     Duration timeBound() {
       long runsMillis = 0;
@@ -1009,8 +1040,8 @@ public final class DataplaneBench {
         long perRun =
             duration(p).toMillis() + preWarm.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis() / 2;
         runsMillis += (long) bodies(p).size() * (rates(p).size() + 1) * perRun;
-        long openLoop = Math.min(warmup.toMillis(), OPEN_LOOP_WARMUP_BOUND.toMillis());
-        warmups += bodies(p).size() * (warmup.toMillis() + rates(p).size() * openLoop);
+        warmups +=
+            bodies(p).size() * (warmup.toMillis() + rates(p).size() * openLoopWarmup().toMillis());
       }
       long starts = smoke ? 0 : 4L * (repeats + 1) * 10_000;
       long fresh = paths.size() * (freshRss.toMillis() + LoadGenerator.DRAIN_BOUND.toMillis());
