@@ -304,9 +304,9 @@ public final class DataplaneBench {
    * until the path has served half the closed loop's count at that rate (15,000 by default: a
    * method called once per request reaches the C2 threshold of bin/proxy-jvm.options) and the
    * compilers are quiet at that rate too, at most {@link Options#openLoopWarmup} each: a proxy
-   * woken for every request runs code the closed loop's full reads and writes do not (C2 compiled
-   * for 0.07–0.55 s of each 3 s in the sidecars during the first HTTP/2 runs at 1000/s); one quiet
-   * step alone was not enough, as C2 comes back when the next threshold is reached.
+   * woken for every request can run code the closed loop's full reads and writes do not (C2
+   * compiled for 0.07–0.94 s of each 3 s in the sidecars during the first HTTP/2 runs at 1000/s;
+   * most of that was the new connections' doing, below).
    *
    * <p>Every check after the first count runs on new connections, as every measured run does: C2
    * compiles what one long-lived connection never takes (a new stream id's first branches, a
