@@ -338,22 +338,22 @@ public final class DataplaneBench {
         unsettled.add(
             String.format(Locale.ROOT, "the closed loop (%.1f s)", bound.toMillis() / 1000.0));
       }
-    }
-    for (int rate : compiles ? opt.rates(proto) : List.<Integer>of()) {
       Duration rateBound = opt.openLoopWarmup();
-      WarmUp open =
-          untilQuiet(
-              vertx,
-              p,
-              proto,
-              b,
-              opt.warmupRequests / 2,
-              System.nanoTime() + rateBound.toNanos(),
-              g -> g.openLoop(rate, jitStep));
-      served += open.served();
-      if (!open.settled()) {
-        unsettled.add(
-            String.format(Locale.ROOT, "%d/s (%.1f s)", rate, rateBound.toMillis() / 1000.0));
+      for (int rate : opt.rates(proto)) {
+        WarmUp open =
+            untilQuiet(
+                vertx,
+                p,
+                proto,
+                b,
+                opt.warmupRequests / 2,
+                System.nanoTime() + rateBound.toNanos(),
+                g -> g.openLoop(rate, jitStep));
+        served += open.served();
+        if (!open.settled()) {
+          unsettled.add(
+              String.format(Locale.ROOT, "%d/s (%.1f s)", rate, rateBound.toMillis() / 1000.0));
+        }
       }
     }
     if (!unsettled.isEmpty()) {
